@@ -1,0 +1,9 @@
+//! aom-conformance: a contract and conformance harness for Huawei Cloud AOM APIs.
+//!
+//! Data flows one way: [`spec`] (case files) → [`plan`] (resolved, validated cases) →
+//! [`runner`] (libtest-mimic trials) → outcomes → [`report`] (console, JUnit).
+//! [`mock`] is the reference AOM endpoint; [`auth`] holds the one request signer that
+//! both the client and the mock use.
+
+pub mod auth;
+pub mod mock;
