@@ -6,4 +6,14 @@
 //! both the client and the mock use.
 
 pub mod auth;
+pub mod check;
+pub mod cli;
+pub mod http;
 pub mod mock;
+pub mod plan;
+pub mod report;
+pub mod runner;
+pub mod schema;
+pub mod spec;
+pub mod target;
+pub mod template;

@@ -33,3 +33,51 @@ impl fmt::Display for Secret {
         f.write_str("***")
     }
 }
+
+/// How requests to a target authenticate.
+#[derive(Debug, Clone, Default)]
+pub enum Credentials {
+    /// No credentials (only useful against an endpoint without auth).
+    #[default]
+    None,
+    /// An IAM token sent as `X-Auth-Token`.
+    Token(Secret),
+    /// Access key / secret key: requests are signed by [`signer`].
+    AkSk(AccessKeyPair),
+}
+
+/// An AK/SK pair and how to sign with it.
+#[derive(Debug, Clone)]
+pub struct AccessKeyPair {
+    pub ak: String,
+    pub sk: Secret,
+    /// Temporary credentials come with a security token (`X-Security-Token`).
+    pub security_token: Option<Secret>,
+    pub algorithm: signer::Algorithm,
+}
+
+impl Credentials {
+    /// Every secret these credentials hold, for the redactor.
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            Credentials::None => Vec::new(),
+            Credentials::Token(t) => vec![t.expose().to_owned()],
+            Credentials::AkSk(k) => {
+                let mut v = vec![k.sk.expose().to_owned()];
+                if let Some(t) = &k.security_token {
+                    v.push(t.expose().to_owned());
+                }
+                v
+            }
+        }
+    }
+
+    /// A short description that is safe to print.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Credentials::None => "none",
+            Credentials::Token(_) => "token",
+            Credentials::AkSk(_) => "ak/sk",
+        }
+    }
+}

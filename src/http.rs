@@ -1,0 +1,280 @@
+//! Sending one request: render a planned request with a case's variables, authenticate it
+//! the way the target wants (token or AK/SK signature), send it on the shared pooled
+//! client, and read the whole response.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::auth::signer::{self, SignInput};
+use crate::auth::{Credentials, Secret};
+use crate::plan::{BodyTemplate, PlannedRequest};
+use crate::spec::model::AuthMode;
+use crate::template::Vars;
+
+/// RFC 3986 unreserved characters stay literal, everything else is escaped: the same
+/// rule the API gateway's canonical request uses, so what we send is what we sign.
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A token that no endpoint can accept, for `auth: invalid` cases.
+const INVALID_TOKEN: &str = "MIIinvalid-aom-conformance-token";
+/// The SK used to sign `auth: invalid` requests in AK/SK mode.
+const INVALID_SK: &str = "aom-conformance-wrong-secret-key";
+
+/// Why no response came back.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// No response within the per-request timeout.
+    #[error("no response within {0:?}")]
+    Timeout(Duration),
+    /// The TCP/TLS connection could not be made.
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// The connection broke, or the response could not be read.
+    #[error("request failed: {0}")]
+    Other(String),
+    /// The rendered request is not valid HTTP (bad header name/value, bad URL).
+    #[error("cannot build the request: {0}")]
+    Build(String),
+}
+
+/// A request with every template rendered.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub method: &'static str,
+    /// Percent-encoded path.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub auth: AuthMode,
+}
+
+impl Rendered {
+    pub fn render(req: &PlannedRequest, vars: &Vars) -> Rendered {
+        let mut path = String::with_capacity(req.op.path.len() + 64);
+        let mut params = req.path.iter();
+        let mut rest = req.op.path.as_str();
+        while let Some(start) = rest.find('{') {
+            path.push_str(&rest[..start]);
+            let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+            if let Some(t) = params.next() {
+                path.extend(utf8_percent_encode(&t.render(vars), UNRESERVED));
+            }
+            rest = &rest[end.min(rest.len())..];
+        }
+        path.push_str(rest);
+
+        // Content-Type is documented as required on every operation, GET included.
+        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        for (name, value) in &req.headers {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            if let Some(v) = value {
+                headers.push((name.clone(), v.render(vars)));
+            }
+        }
+        let body = req.body.as_ref().map(|b| match b {
+            BodyTemplate::Json(t) => serde_json::to_vec(&t.render(vars)).unwrap_or_default(),
+            BodyTemplate::Raw(t) => t.render(vars).into_bytes(),
+        });
+        Rendered {
+            method: req.op.method.as_str(),
+            path,
+            query: req
+                .query
+                .iter()
+                .map(|(k, v)| (k.clone(), v.render(vars)))
+                .collect(),
+            headers,
+            body,
+            auth: req.auth,
+        }
+    }
+
+    /// `POST /v1/…/terminate` for messages (no query values: they may carry ids only, but
+    /// keeping messages short matters more).
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+}
+
+/// One pooled client for the whole run, bound to a target's endpoint and credentials.
+#[derive(Clone)]
+pub struct Client {
+    inner: reqwest::Client,
+    endpoint: String,
+    host: String,
+    project_id: String,
+    credentials: Credentials,
+    timeout: Duration,
+}
+
+/// Options for building the shared client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub timeout: Duration,
+    pub insecure: bool,
+}
+
+impl Client {
+    pub fn new(
+        endpoint: &str,
+        project_id: &str,
+        credentials: Credentials,
+        opts: &ClientOptions,
+    ) -> Result<Client, TransportError> {
+        let url = reqwest::Url::parse(endpoint)
+            .map_err(|e| TransportError::Build(format!("endpoint {endpoint:?}: {e}")))?;
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => return Err(TransportError::Build(format!("endpoint {endpoint:?} has no host"))),
+        };
+        let inner = reqwest::Client::builder()
+            .user_agent(concat!("aom-conformance/", env!("CARGO_PKG_VERSION")))
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(256)
+            .tls_danger_accept_invalid_certs(opts.insecure)
+            .build()
+            .map_err(|e| TransportError::Build(e.to_string()))?;
+        Ok(Client {
+            inner,
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            host,
+            project_id: project_id.to_owned(),
+            credentials,
+            timeout: opts.timeout,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Sends `req`, authenticated per `req.auth`.
+    pub async fn send(&self, req: &Rendered) -> Result<Response, TransportError> {
+        let mut url = format!("{}{}", self.endpoint, req.path);
+        if !req.query.is_empty() {
+            url.push('?');
+            for (i, (k, v)) in req.query.iter().enumerate() {
+                if i > 0 {
+                    url.push('&');
+                }
+                url.extend(utf8_percent_encode(k, UNRESERVED));
+                url.push('=');
+                url.extend(utf8_percent_encode(v, UNRESERVED));
+            }
+        }
+        let mut headers = req.headers.clone();
+        self.authenticate(req, &mut headers);
+
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|e| TransportError::Build(e.to_string()))?;
+        let mut map = HeaderMap::with_capacity(headers.len());
+        for (k, v) in &headers {
+            if k.eq_ignore_ascii_case("host") {
+                continue; // set by the client from the URL; only signed here
+            }
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| TransportError::Build(format!("bad header name {k:?}")))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|_| TransportError::Build(format!("bad value for header {k:?}")))?;
+            map.append(name, value);
+        }
+        let mut builder = self.inner.request(method, &url).headers(map);
+        if let Some(b) = &req.body {
+            builder = builder.body(b.clone());
+        }
+        let started = Instant::now();
+        let resp = builder.send().await.map_err(|e| self.classify(e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| self.classify(e))?.to_vec();
+        Ok(Response {
+            status,
+            headers,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    fn classify(&self, e: reqwest::Error) -> TransportError {
+        if e.is_timeout() {
+            TransportError::Timeout(self.timeout)
+        } else if e.is_connect() {
+            TransportError::Connect(error_chain(&e))
+        } else {
+            TransportError::Other(error_chain(&e))
+        }
+    }
+
+    /// Adds the credentials the case asks for.
+    fn authenticate(&self, req: &Rendered, headers: &mut Vec<(String, String)>) {
+        match (&self.credentials, req.auth) {
+            (_, AuthMode::None) | (Credentials::None, AuthMode::Default) => {}
+            (Credentials::Token(t), AuthMode::Default) => {
+                headers.push(("X-Auth-Token".into(), t.expose().to_owned()));
+            }
+            (Credentials::Token(_) | Credentials::None, AuthMode::Invalid) => {
+                headers.push(("X-Auth-Token".into(), INVALID_TOKEN.into()));
+            }
+            (Credentials::AkSk(k), mode) => {
+                let sk = match mode {
+                    AuthMode::Invalid => Secret::new(INVALID_SK),
+                    _ => k.sk.clone(),
+                };
+                headers.push(("Host".into(), self.host.clone()));
+                headers.push(("X-Sdk-Date".into(), signer::sdk_date(SystemTime::now())));
+                headers.push(("X-Project-Id".into(), self.project_id.clone()));
+                if let Some(st) = &k.security_token {
+                    headers.push(("X-Security-Token".into(), st.expose().to_owned()));
+                }
+                let body = req.body.as_deref().unwrap_or(&[]);
+                let signed = signer::sign(
+                    &SignInput {
+                        method: req.method,
+                        path: &req.path,
+                        query: &req.query,
+                        headers,
+                        body,
+                    },
+                    &k.ak,
+                    sk.expose(),
+                    &k.algorithm,
+                );
+                headers.push(("Authorization".into(), signed.authorization));
+            }
+        }
+    }
+}
+
+/// reqwest's top-level message is vague ("error sending request"); the cause chain says
+/// what really happened ("Connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let m = s.to_string();
+        if !out.contains(&m) {
+            out.push_str(": ");
+            out.push_str(&m);
+        }
+        cur = s.source();
+    }
+    out
+}

@@ -1,0 +1,197 @@
+//! Cases → libtest-mimic trials. One shared tokio runtime and one pooled client per
+//! target; each trial renders its requests, runs its setup steps, sends the request under
+//! test, checks the response and emits a [`report::Event`] to every reporter.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use libtest_mimic::{Completion, Failed, Trial};
+use serde_json::Value;
+use tokio::runtime::Handle;
+
+use crate::check;
+use crate::http::{Client, Rendered, Response};
+use crate::plan::{Plan, PlannedCase};
+use crate::report::failure::Failure;
+use crate::report::redact::Redactor;
+use crate::report::{CaseReport, Event, Outcome, Reporter};
+use crate::target::Target;
+use crate::template::Vars;
+
+/// Everything a trial needs about the target it runs against.
+pub struct TargetRun {
+    pub target: Target,
+    pub client: Client,
+    pub redactor: Redactor,
+    /// Base variables: the target's, plus `run_id`.
+    pub vars: Vars,
+    pub run_id: String,
+}
+
+/// Options shared by all trials.
+pub struct TrialOptions {
+    /// Prefix trial names with the target name (several targets in one run).
+    pub prefix_target: bool,
+    pub color: bool,
+}
+
+/// One trial per (target, case).
+pub fn trials(
+    plan: &Arc<Plan>,
+    targets: &[Arc<TargetRun>],
+    handle: &Handle,
+    reporters: &Arc<Vec<Arc<dyn Reporter>>>,
+    opts: &TrialOptions,
+) -> Vec<Trial> {
+    let mut out = Vec::with_capacity(plan.cases.len() * targets.len());
+    for tr in targets {
+        for index in 0..plan.cases.len() {
+            let case = &plan.cases[index];
+            let name = if opts.prefix_target {
+                format!("{}: {}", tr.target.name, case.id)
+            } else {
+                case.id.clone()
+            };
+            let (plan, tr, handle, reporters) = (
+                Arc::clone(plan),
+                Arc::clone(tr),
+                handle.clone(),
+                Arc::clone(reporters),
+            );
+            let color = opts.color;
+            out.push(Trial::ignorable_test(name, move || {
+                let case = &plan.cases[index];
+                for r in reporters.iter() {
+                    r.on_event(&Event::CaseStarted { id: case.id.clone() });
+                }
+                let started = Instant::now();
+                let (outcome, shown) = handle.block_on(run_case(case, index, &tr, color));
+                let report = CaseReport {
+                    target: tr.target.name.clone(),
+                    id: case.id.clone(),
+                    operation: case.op.name.clone(),
+                    file: case.at.file.clone(),
+                    line: case.at.line,
+                    duration: started.elapsed(),
+                    outcome: outcome.clone(),
+                };
+                for r in reporters.iter() {
+                    r.on_event(&Event::CaseFinished(report.clone()));
+                }
+                match outcome {
+                    Outcome::Passed => Ok(Completion::Completed),
+                    Outcome::Ignored { reason } => Ok(Completion::ignored_with(reason)),
+                    Outcome::Failed { .. } => Err(Failed::from(shown)),
+                }
+            }));
+        }
+    }
+    out
+}
+
+/// Runs one case. Returns the outcome (plain, redacted text) and the text to show in the
+/// terminal (coloured when asked, redacted too).
+async fn run_case(case: &PlannedCase, index: usize, tr: &TargetRun, color: bool) -> (Outcome, String) {
+    if let Some(missing) = case.requires.iter().find(|c| !tr.target.has(c)) {
+        let reason = format!("needs capability {missing}");
+        return (Outcome::Ignored { reason: reason.clone() }, reason);
+    }
+    let mut vars = tr.vars.clone();
+    for (k, v) in case.defaults.iter() {
+        if vars.get(k).is_none() {
+            vars.set(k.clone(), v.clone());
+        }
+    }
+    vars.set("case_uid", format!("{}-{index}", tr.run_id));
+
+    for (i, step) in case.setup.iter().enumerate() {
+        let request = Rendered::render(&step.request, &vars);
+        let setup_fail = |problem: String, response: Option<&Response>| {
+            fail(
+                case,
+                tr,
+                color,
+                &Failure::Setup {
+                    step: i,
+                    at: &step.at,
+                    request: &request,
+                    problem,
+                    response,
+                },
+            )
+        };
+        let response = match tr.client.send(&request).await {
+            Ok(r) => r,
+            Err(e) => return setup_fail(e.to_string(), None),
+        };
+        let ok = match step.expect_status {
+            Some(s) => response.status == s,
+            None => (200..300).contains(&response.status),
+        };
+        if !ok {
+            let wanted = step
+                .expect_status
+                .map_or("a 2xx status".to_owned(), |s| format!("status {s}"));
+            return setup_fail(
+                format!("{} answered {}, expected {wanted}", step.request.op.name, response.status),
+                Some(&response),
+            );
+        }
+        if step.captures.is_empty() {
+            continue;
+        }
+        let body: Value = match serde_json::from_slice(&response.body) {
+            Ok(v) => v,
+            Err(e) => return setup_fail(format!("cannot capture: body is not JSON ({e})"), Some(&response)),
+        };
+        for (var, ptr) in &step.captures {
+            match body.pointer(ptr) {
+                Some(Value::String(s)) => vars.set(var.clone(), s.clone()),
+                Some(Value::Null) | None => {
+                    return setup_fail(
+                        format!("cannot capture `{var}`: nothing at {ptr} in the response"),
+                        Some(&response),
+                    );
+                }
+                Some(other) => vars.set(var.clone(), other.to_string()),
+            }
+        }
+    }
+
+    let request = Rendered::render(&case.request, &vars);
+    let response = match tr.client.send(&request).await {
+        Ok(r) => r,
+        Err(error) => return fail(case, tr, color, &Failure::Transport { request: &request, error: &error }),
+    };
+    let mismatches = check::check(&case.expect, &response, &vars);
+    if mismatches.is_empty() {
+        (Outcome::Passed, String::new())
+    } else {
+        fail(
+            case,
+            tr,
+            color,
+            &Failure::Mismatch {
+                request: &request,
+                response: &response,
+                mismatches: &mismatches,
+            },
+        )
+    }
+}
+
+fn fail(case: &PlannedCase, tr: &TargetRun, color: bool, f: &Failure<'_>) -> (Outcome, String) {
+    let plain = tr.redactor.redact(&f.render(&case.at, false)).into_owned();
+    let shown = if color {
+        tr.redactor.redact(&f.render(&case.at, true)).into_owned()
+    } else {
+        plain.clone()
+    };
+    (
+        Outcome::Failed {
+            kind: f.kind(),
+            message: plain,
+        },
+        shown,
+    )
+}

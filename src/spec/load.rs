@@ -1,0 +1,164 @@
+//! Reading case files strictly, with every problem located at `file:line:col`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::locate::{Location, Locator};
+use super::model::CaseFile;
+
+/// One located problem in the suite's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub at: Location,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.at, self.message)
+    }
+}
+
+/// Every problem found; loading goes on past the first so one run shows them all.
+#[derive(Debug, Default, thiserror::Error)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, at: Location, message: impl Into<String>) {
+        self.0.push(Diagnostic {
+            at,
+            message: message.into(),
+        });
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `Err(self)` when anything was found.
+    pub fn into_result(self) -> Result<(), Diagnostics> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A parsed case file with its source positions.
+pub struct SpecFile {
+    pub path: PathBuf,
+    pub doc: CaseFile,
+    pub locator: Locator,
+}
+
+/// Reads every `*.yaml` / `*.yml` under `dir` (recursively, in path order).
+pub fn load_dir(dir: &Path) -> Result<Vec<SpecFile>, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut paths = Vec::new();
+    if let Err(e) = collect(dir, &mut paths) {
+        diags.push(
+            Location::new(dir, 1, 1),
+            format!("cannot read specs directory: {e}"),
+        );
+        return Err(diags);
+    }
+    paths.sort();
+    if paths.is_empty() {
+        diags.push(
+            Location::new(dir, 1, 1),
+            "no case files (*.yaml) in the specs directory",
+        );
+        return Err(diags);
+    }
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        match load_file(&path) {
+            Ok(f) => files.push(f),
+            Err(d) => diags.0.push(d),
+        }
+    }
+    diags.into_result().map(|()| files)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path
+            .extension()
+            .is_some_and(|x| x == "yaml" || x == "yml")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses one file. serde_yaml reports syntax errors, unknown fields and wrong types with
+/// a position; that position is moved to the front, rustc style.
+pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
+    let source = std::fs::read_to_string(path).map_err(|e| Diagnostic {
+        at: Location::new(path, 1, 1),
+        message: format!("cannot read: {e}"),
+    })?;
+    let doc: CaseFile = serde_yaml::from_str(&source).map_err(|e| {
+        let (line, col) = e
+            .location()
+            .map_or((1, 1), |l| (l.line(), l.column()));
+        Diagnostic {
+            at: Location::new(path, line, col),
+            message: clean_yaml_message(&e.to_string()),
+        }
+    })?;
+    let locator = Locator::new(path, &source);
+    Ok(SpecFile {
+        path: path.to_owned(),
+        doc,
+        locator,
+    })
+}
+
+/// serde_yaml ends messages with " at line L column C"; the location is printed in front
+/// instead. Backticks around names become quotes, which read better in a terminal.
+fn clean_yaml_message(msg: &str) -> String {
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    msg.replace('`', "\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn unknown_field_is_located_at_the_key() {
+        let dir = std::env::temp_dir().join(format!("aomc-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = write(
+            &dir,
+            "x.yaml",
+            "operation: X\nmethod: GET\npath: /x\nresponses: {200: {}}\ncases:\n  - name: a\n    expect:\n      staus: 200\n",
+        );
+        let err = load_file(&p).err().expect("must fail");
+        assert_eq!((err.at.line, err.at.col), (8, 7), "{err}");
+        assert!(err.message.contains("unknown field \"staus\""), "{err}");
+        assert!(err.message.contains("expected one of"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

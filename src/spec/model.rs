@@ -1,0 +1,293 @@
+//! The case-file model: what one `specs/*.yaml` file may say, read strictly.
+//!
+//! Every struct denies unknown fields so a typo (`staus:`) is a located load error, never
+//! a silently ignored expectation. The JSON Schema of this format, for editors, is
+//! `schemas/case-file.schema.json`; keep the two in step.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+
+/// One operation and its cases (one file per operation).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// The SDK's name for the operation, e.g. `StopExecution`.
+    pub operation: String,
+    pub method: Method,
+    /// Path template, e.g. `/v1/{project_id}/cms/workflow/{workflow_id}/executions`.
+    pub path: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Link to the documentation page that is the contract.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Capabilities any call of this operation needs (in a case or a setup step), e.g.
+    /// `create-workflow` for an operation that creates resources.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Every documented status code with its body schema.
+    pub responses: BTreeMap<u16, DocumentedResponse>,
+    /// Header expectations applied to every response of this operation.
+    #[serde(default)]
+    pub response_headers: BTreeMap<String, HeaderMatch>,
+    /// Variables this file expects, with defaults a target may override.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// Named setup sequences, usable from any case file with `use: NAME`.
+    #[serde(default)]
+    pub fixtures: BTreeMap<String, Vec<Step>>,
+    #[serde(default)]
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Method {
+    GET,
+    POST,
+    PUT,
+    PATCH,
+    DELETE,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::GET => "GET",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+        }
+    }
+}
+
+/// One documented response code.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentedResponse {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Schema file (relative to the schemas directory) for the body.
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// The documented `error_code` for this status, when the documentation gives one.
+    #[serde(default)]
+    pub error_code: Option<String>,
+}
+
+/// One conformance case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Capabilities the endpoint must declare, else the case is reported ignored.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub setup: Vec<Step>,
+    #[serde(default)]
+    pub request: RequestSpec,
+    pub expect: Expect,
+}
+
+/// A setup step: either a call of a documented operation, or `use:` of a fixture.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[serde(default, rename = "use")]
+    pub use_fixture: Option<String>,
+    #[serde(default)]
+    pub call: Option<String>,
+    // The request fields are spelled out rather than `#[serde(flatten)]`ed: serde cannot
+    // deny unknown fields through a flatten, and strictness matters more here.
+    #[serde(default)]
+    pub path: BTreeMap<String, String>,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    pub body: Option<Value>,
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    #[serde(default)]
+    pub auth: AuthMode,
+    /// Status the step must answer with; any 2xx when absent.
+    #[serde(default)]
+    pub expect_status: Option<u16>,
+    /// `variable: /json/pointer` into the step's response body.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+}
+
+impl Step {
+    /// The request part of a `call:` step.
+    pub fn request(&self) -> RequestSpec {
+        RequestSpec {
+            path: self.path.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            raw_body: self.raw_body.clone(),
+            auth: self.auth,
+        }
+    }
+
+    /// True when any request field is set (not allowed together with `use:`).
+    pub fn has_request(&self) -> bool {
+        !self.path.is_empty()
+            || !self.query.is_empty()
+            || !self.headers.is_empty()
+            || self.body.is_some()
+            || self.raw_body.is_some()
+            || self.auth != AuthMode::Default
+            || self.expect_status.is_some()
+            || !self.capture.is_empty()
+    }
+}
+
+/// The request of a case or step. Path parameters not given here are filled from the
+/// variable of the same name (`project_id` comes from the target).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    #[serde(default)]
+    pub path: BTreeMap<String, String>,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// Extra headers; `null` removes a default header such as `Content-Type`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Option<String>>,
+    /// JSON body, written as YAML.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// A body sent verbatim (e.g. malformed JSON).
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    #[serde(default)]
+    pub auth: AuthMode,
+}
+
+/// Which credentials a request carries; adapts to the target's auth mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// The target's credentials.
+    #[default]
+    Default,
+    /// No credentials at all.
+    None,
+    /// Credentials of the right shape that the endpoint must reject (a made-up token, or a
+    /// signature made with a wrong SK).
+    Invalid,
+}
+
+/// What the response must look like.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: u16,
+    /// Body schema; defaults to the documented one for `status`. `false` disables it.
+    #[serde(default)]
+    pub schema: Option<SchemaChoice>,
+    /// Defaults to the documented `error_code` for `status`.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// A subset the body must contain (objects by key, arrays element-wise).
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// The exact body.
+    #[serde(default)]
+    pub body_equals: Option<Value>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, HeaderMatch>,
+}
+
+/// `schema: file.json` or `schema: false`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaChoice {
+    File(String),
+    Off,
+}
+
+impl<'de> Deserialize<'de> for SchemaChoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = SchemaChoice;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a schema file name or `false`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SchemaChoice, E> {
+                Ok(SchemaChoice::File(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<SchemaChoice, E> {
+                if v {
+                    Err(E::custom(
+                        "`schema: true` means nothing; name a schema file or write `false`",
+                    ))
+                } else {
+                    Ok(SchemaChoice::Off)
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A header expectation: a plain string means `equals`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderMatch {
+    pub equals: Option<String>,
+    pub starts_with: Option<String>,
+    pub contains: Option<String>,
+    /// `true`: must be present; `false`: must be absent.
+    pub present: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderMatchMap {
+    #[serde(default)]
+    equals: Option<String>,
+    #[serde(default)]
+    starts_with: Option<String>,
+    #[serde(default)]
+    contains: Option<String>,
+    #[serde(default)]
+    present: Option<bool>,
+}
+
+impl<'de> Deserialize<'de> for HeaderMatch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HeaderMatch;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a header value, or a map of equals / starts_with / contains / present")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HeaderMatch, E> {
+                Ok(HeaderMatch {
+                    equals: Some(v.to_owned()),
+                    ..HeaderMatch::default()
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HeaderMatch, A::Error> {
+                let m = HeaderMatchMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(HeaderMatch {
+                    equals: m.equals,
+                    starts_with: m.starts_with,
+                    contains: m.contains,
+                    present: m.present,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
