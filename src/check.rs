@@ -81,8 +81,15 @@ impl fmt::Display for Mismatch {
                 schema_path,
                 message,
             } => {
-                let at = if instance_path.is_empty() { "/" } else { instance_path };
-                write!(f, "schema {schema}: at {at}: {message} (schema path {schema_path})")
+                let at = if instance_path.is_empty() {
+                    "/"
+                } else {
+                    instance_path
+                };
+                write!(
+                    f,
+                    "schema {schema}: at {at}: {message} (schema path {schema_path})"
+                )
             }
             Mismatch::ErrorCode { expected, actual } => write!(
                 f,
@@ -110,7 +117,9 @@ impl fmt::Display for Mismatch {
             } => write!(
                 f,
                 "header {name}: expected {expected}, got {}",
-                actual.as_deref().map_or("nothing (absent)".into(), |a| format!("{a:?}"))
+                actual
+                    .as_deref()
+                    .map_or("nothing (absent)".into(), |a| format!("{a:?}"))
             ),
         }
     }
@@ -283,6 +292,9 @@ mod tests {
             })
             .collect();
         assert_eq!(ptrs, ["/a/b", "/a/c/1", "/d"]);
-        assert_eq!(out[2].to_string(), "body /d: expected \"x\", got nothing (absent)");
+        assert_eq!(
+            out[2].to_string(),
+            "body /d: expected \"x\", got nothing (absent)"
+        );
     }
 }

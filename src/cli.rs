@@ -9,7 +9,7 @@
 //! | 2 | bad input: a spec, schema, flag, target or configuration problem |
 //! | 3 | the endpoint (or the IAM endpoint) cannot be reached, or no token could be obtained |
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,17 +17,17 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::{Credentials, Secret};
+use crate::auth::{Credentials, Secret, iam};
 use crate::http::{Client, ClientOptions};
-use crate::mock::{MockConfig, MockServer, TokenGrant};
+use crate::mock::{AccessKey, MockConfig, MockServer, TokenGrant};
 use crate::plan::{self, Plan};
+use crate::report::Reporter;
 use crate::report::junit::JunitReporter;
 use crate::report::redact::Redactor;
-use crate::report::Reporter;
 use crate::runner::{self, TargetRun, TrialOptions};
 use crate::schema::SchemaRegistry;
 use crate::spec::{self, coverage};
-use crate::target::{CAPABILITIES, Target, is_known_capability, known_capabilities};
+use crate::target::{self, CAPABILITIES, ProcessEnv, Target, TargetArgs};
 use crate::template::Vars;
 
 pub const EXIT_FAILED: u8 = 101;
@@ -73,57 +73,13 @@ pub struct SuiteArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub suite: SuiteArgs,
-    /// Base URL of the endpoint under test. Without it, the embedded mock is started.
-    #[arg(long, env = "AOM_ENDPOINT", value_name = "URL")]
-    pub endpoint: Option<String>,
-    /// Project id (32 characters) used in every path.
-    #[arg(long, env = "AOM_PROJECT_ID", value_name = "ID")]
-    pub project_id: Option<String>,
-    /// A capability the endpoint has (repeatable), e.g. fault-injection.
-    #[arg(long = "capability", value_name = "NAME")]
-    pub capabilities: Vec<String>,
-    /// A variable for the specs (repeatable), e.g. --var workflow_id=wf-1.
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub vars: Vec<(String, String)>,
-    /// Per-request timeout, e.g. 30s or 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Where to write the JUnit report.
     #[arg(long, value_name = "PATH", default_value = "reports/junit.xml")]
     pub junit: PathBuf,
-    /// Accept invalid TLS certificates (warns).
-    #[arg(long)]
-    pub insecure: bool,
     #[command(flatten)]
     pub test: libtest_mimic::Arguments,
-}
-
-fn parse_var(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
-    }
-}
-
-/// `30s`, `500ms`, `2m`, or plain seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("expected a duration such as 30s or 500ms, got {s:?}"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return Err(format!("unknown unit {unit:?} in {s:?} (use ms, s or m)")),
-    };
-    if !(secs > 0.0 && secs.is_finite()) {
-        return Err(format!("duration must be positive, got {s:?}"));
-    }
-    Ok(Duration::from_secs_f64(secs))
 }
 
 /// A problem that ends the command before (or instead of) running cases.
@@ -171,7 +127,8 @@ pub fn main() -> ExitCode {
 
 /// Loads schemas and specs and builds the plan.
 fn load(suite: &SuiteArgs, target_vars: &BTreeSet<String>) -> Result<Plan, CliError> {
-    let schemas = SchemaRegistry::load(&suite.schemas).map_err(|e| CliError::Input(e.to_string()))?;
+    let schemas =
+        SchemaRegistry::load(&suite.schemas).map_err(|e| CliError::Input(e.to_string()))?;
     let files = spec::load_dir(&suite.specs).map_err(|d| CliError::Input(d.to_string()))?;
     plan::build(&files, &schemas, target_vars).map_err(|d| CliError::Input(d.to_string()))
 }
@@ -221,14 +178,6 @@ fn random_hex(len: usize) -> String {
 }
 
 fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
-    for c in &args.capabilities {
-        if !is_known_capability(c) {
-            return Err(CliError::Input(format!(
-                "unknown capability {c:?} in --capability; known: {}",
-                known_capabilities()
-            )));
-        }
-    }
     let color = match args.test.color {
         Some(libtest_mimic::ColorSetting::Always) => true,
         Some(libtest_mimic::ColorSetting::Never) => false,
@@ -236,125 +185,109 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
     };
     colored::control::set_override(color);
 
-    let mut variables: BTreeMap<String, String> = args.vars.iter().cloned().collect();
-    let var_names: BTreeSet<String> = variables.keys().cloned().collect();
-    let plan = Arc::new(load(&args.suite, &var_names)?);
-
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Input(format!("cannot start the async runtime: {e}")))?;
 
-    let token = std::env::var("AOM_AUTH_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new);
-    let (target, mock) = match &args.endpoint {
-        Some(endpoint) => {
-            let project_id = args.project_id.clone().ok_or_else(|| {
-                CliError::Input("--project-id (or AOM_PROJECT_ID) is required with --endpoint".into())
-            })?;
-            if args.insecure {
-                eprintln!("warning: --insecure: TLS certificates are not verified");
+    let (mut targets, mock) = targets(&args.target, &runtime)?;
+
+    // Variables a target provides are known to the planner; values come per target.
+    let mut var_names = BTreeSet::new();
+    for t in &targets {
+        var_names.extend(t.variables.keys().cloned());
+    }
+    let plan = Arc::new(load(&args.suite, &var_names)?);
+
+    let listing = args.test.list;
+    if !listing {
+        for t in &mut targets {
+            if t.insecure {
+                eprintln!(
+                    "warning: {}: TLS certificates are not verified (--insecure)",
+                    t.endpoint
+                );
             }
-            let credentials = token.map_or(Credentials::None, Credentials::Token);
-            let target = Target {
-                name: String::new(),
-                endpoint: endpoint.trim_end_matches('/').to_owned(),
-                project_id,
-                credentials,
-                capabilities: args.capabilities.iter().cloned().collect(),
-                variables: std::mem::take(&mut variables),
-                timeout: args.timeout,
-                region: None,
-            };
-            (target, None)
+            if mock.is_none() {
+                runtime.block_on(preflight(&t.endpoint, t.timeout, t.insecure))?;
+            }
+            if let Some(login) = &t.iam {
+                let token = runtime
+                    .block_on(iam::fetch_token(
+                        login,
+                        &t.project_id,
+                        t.timeout,
+                        t.insecure,
+                    ))
+                    .map_err(|e| CliError::Unreachable(e.to_string()))?;
+                t.credentials = Credentials::Token(token);
+            }
         }
-        None => {
-            let project_id = args.project_id.clone().unwrap_or_else(|| random_hex(32));
-            let token = token.unwrap_or_else(|| Secret::new(format!("MII{}", random_hex(40))));
-            let config = MockConfig {
-                tokens: vec![TokenGrant {
-                    token: token.clone(),
-                    projects: vec![project_id.clone()],
-                }],
-                faults: true,
-                ..MockConfig::default()
-            };
-            let server = runtime
-                .block_on(MockServer::start(config, ([127, 0, 0, 1], 0).into()))
-                .map_err(|e| CliError::Unreachable(format!("cannot start the embedded mock: {e}")))?;
-            let target = Target {
-                name: String::new(),
-                endpoint: server.url(),
-                project_id,
-                credentials: Credentials::Token(token),
-                capabilities: CAPABILITIES.iter().map(|(n, _)| (*n).to_owned()).collect(),
-                variables: std::mem::take(&mut variables),
-                timeout: args.timeout,
-                region: None,
-            };
-            (target, Some(server))
-        }
-    };
-
-    let client = Client::new(
-        &target.endpoint,
-        &target.project_id,
-        target.credentials.clone(),
-        &ClientOptions {
-            timeout: target.timeout,
-            insecure: args.insecure,
-        },
-    )
-    .map_err(|e| CliError::Input(e.to_string()))?;
-
-    if !args.test.list && mock.is_none() {
-        runtime.block_on(preflight(&target.endpoint, target.timeout))?;
     }
 
     let run_id = random_hex(8);
-    let mut vars = Vars::default();
-    for (k, v) in target.all_variables() {
-        vars.set(k, v);
+    let prefix_target = targets.len() > 1;
+    let mut runs = Vec::with_capacity(targets.len());
+    let mut suites = Vec::with_capacity(targets.len());
+    for target in targets {
+        let client = Client::new(
+            &target.endpoint,
+            &target.project_id,
+            target.credentials.clone(),
+            &ClientOptions {
+                timeout: target.timeout,
+                insecure: target.insecure,
+            },
+        )
+        .map_err(|e| CliError::Input(e.to_string()))?;
+        let mut vars = Vars::default();
+        for (k, v) in target.all_variables() {
+            vars.set(k, v);
+        }
+        vars.set("run_id", run_id.clone());
+        let capabilities: Vec<&str> = target.capabilities.iter().map(String::as_str).collect();
+        suites.push((
+            target.name.clone(),
+            vec![
+                ("endpoint".to_owned(), target.endpoint.clone()),
+                ("project_id".to_owned(), target.project_id.clone()),
+                ("auth".to_owned(), target.credentials.mode().to_owned()),
+                ("capabilities".to_owned(), capabilities.join(",")),
+                (
+                    "tool_version".to_owned(),
+                    env!("CARGO_PKG_VERSION").to_owned(),
+                ),
+            ],
+        ));
+        runs.push(Arc::new(TargetRun {
+            redactor: Redactor::new(target.secrets()),
+            target,
+            client,
+            vars,
+            run_id: run_id.clone(),
+        }));
     }
-    vars.set("run_id", run_id.clone());
-    let redactor = Redactor::new(target.credentials.secrets());
-    let suite_props = vec![(
-        target.name.clone(),
-        vec![
-            ("endpoint".to_owned(), target.endpoint.clone()),
-            ("project_id".to_owned(), target.project_id.clone()),
-            ("auth".to_owned(), target.credentials.mode().to_owned()),
-            ("tool_version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
-        ],
-    )];
-    let tr = Arc::new(TargetRun {
-        target,
-        client,
-        redactor,
-        vars,
-        run_id,
-    });
 
     let junit = Arc::new(JunitReporter::default());
     let reporters: Arc<Vec<Arc<dyn Reporter>>> = Arc::new(vec![junit.clone() as Arc<dyn Reporter>]);
     let trials = runner::trials(
         &plan,
-        &[tr],
+        &runs,
         runtime.handle(),
         &reporters,
         &TrialOptions {
-            prefix_target: false,
+            prefix_target,
             color,
         },
     );
     if args.test.test_threads.is_none() {
-        // Trials wait on the network, not the CPU: more threads than cores pays off.
-        args.test.test_threads = Some(16);
+        args.test.test_threads = Some(DEFAULT_TEST_THREADS);
     }
     let conclusion = libtest_mimic::run(&args.test, trials);
 
-    if !args.test.list {
+    if !listing {
         junit
-            .write(&args.junit, &suite_props)
+            .write(&args.junit, &suites)
             .map_err(|e| CliError::Input(e.to_string()))?;
     }
     if let Some(server) = mock {
@@ -367,11 +300,94 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
     })
 }
 
+/// Default `--test-threads`: cases wait on the network, not the CPU, so this is well
+/// above the core count.
+pub const DEFAULT_TEST_THREADS: usize = 16;
+
+/// The targets of this run: from target files, from flags/env, or the embedded mock.
+fn targets(
+    args: &TargetArgs,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(Vec<Target>, Option<MockServer>), CliError> {
+    let input = |e: target::TargetError| CliError::Input(e.to_string());
+    if !args.targets.is_empty() {
+        let mut out: Vec<Target> = Vec::new();
+        for path in &args.targets {
+            let (file, locator) = target::load_file(path).map_err(input)?;
+            let t =
+                target::resolve(Some((path, &file, &locator)), args, &ProcessEnv).map_err(input)?;
+            if out.iter().any(|o| o.name == t.name) {
+                return Err(CliError::Input(format!(
+                    "{}: target name {:?} is used twice; give each target file a distinct `name:`",
+                    path.display(),
+                    t.name
+                )));
+            }
+            out.push(t);
+        }
+        return Ok((out, None));
+    }
+    if args.endpoint.is_some() || args.region.is_some() {
+        let t = target::resolve(None, args, &ProcessEnv).map_err(input)?;
+        return Ok((vec![t], None));
+    }
+
+    // The embedded mock accepts exactly the credentials this run will use.
+    let project_id = args.project_id.clone().unwrap_or_else(|| random_hex(32));
+    let resolved = target::resolve(
+        None,
+        &TargetArgs {
+            endpoint: Some("http://127.0.0.1".into()),
+            project_id: Some(project_id.clone()),
+            ..args.clone()
+        },
+        &ProcessEnv,
+    )
+    .map_err(input)?;
+    if resolved.iam.is_some() {
+        return Err(CliError::Input(
+            "--auth iam needs a real endpoint (--endpoint or --region): the embedded mock cannot verify IAM tokens".into(),
+        ));
+    }
+    let credentials = match resolved.credentials {
+        Credentials::None => Credentials::Token(Secret::new(format!("MII{}", random_hex(40)))),
+        c => c,
+    };
+    let mut config = MockConfig {
+        faults: true,
+        ..MockConfig::default()
+    };
+    match &credentials {
+        Credentials::Token(t) => config.tokens.push(TokenGrant {
+            token: t.clone(),
+            projects: vec![project_id.clone()],
+        }),
+        Credentials::AkSk(k) => config.keys.push(AccessKey {
+            ak: k.ak.clone(),
+            sk: k.sk.clone(),
+            projects: vec![project_id.clone()],
+        }),
+        Credentials::None => {}
+    }
+    let server = runtime
+        .block_on(MockServer::start(config, ([127, 0, 0, 1], 0).into()))
+        .map_err(|e| CliError::Unreachable(format!("cannot start the embedded mock: {e}")))?;
+    let target = Target {
+        name: String::new(),
+        endpoint: server.url(),
+        credentials,
+        capabilities: CAPABILITIES.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        ..resolved
+    };
+    Ok((vec![target], Some(server)))
+}
+
 /// One request to the endpoint's root: any HTTP answer proves it is reachable; no answer
 /// is one clear error instead of N failed cases.
-async fn preflight(endpoint: &str, timeout: Duration) -> Result<(), CliError> {
+async fn preflight(endpoint: &str, timeout: Duration, insecure: bool) -> Result<(), CliError> {
     let client = reqwest::Client::builder()
         .timeout(timeout.min(Duration::from_secs(10)))
+        .tls_danger_accept_invalid_certs(insecure)
         .build()
         .map_err(|e| CliError::Input(e.to_string()))?;
     match client.get(endpoint).send().await {
@@ -383,8 +399,9 @@ async fn preflight(endpoint: &str, timeout: Duration) -> Result<(), CliError> {
                 msg = format!("{msg}: {s}");
                 src = s.source();
             }
-            Err(CliError::Unreachable(format!("cannot reach endpoint {endpoint}: {msg}")))
+            Err(CliError::Unreachable(format!(
+                "cannot reach endpoint {endpoint}: {msg}"
+            )))
         }
     }
 }
-

@@ -62,7 +62,9 @@ impl Rendered {
         let mut rest = req.op.path.as_str();
         while let Some(start) = rest.find('{') {
             path.push_str(&rest[..start]);
-            let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
+            let end = rest[start..]
+                .find('}')
+                .map_or(rest.len(), |e| start + e + 1);
             if let Some(t) = params.next() {
                 path.extend(utf8_percent_encode(&t.render(vars), UNRESERVED));
             }
@@ -142,7 +144,11 @@ impl Client {
         let host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
-            (None, _) => return Err(TransportError::Build(format!("endpoint {endpoint:?} has no host"))),
+            (None, _) => {
+                return Err(TransportError::Build(format!(
+                    "endpoint {endpoint:?} has no host"
+                )));
+            }
         };
         let inner = reqwest::Client::builder()
             .user_agent(concat!("aom-conformance/", env!("CARGO_PKG_VERSION")))

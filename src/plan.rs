@@ -153,7 +153,8 @@ pub fn build(
         for (name, steps) in &f.doc.fixtures {
             if let Some((other, _)) = fixtures.get(name.as_str()) {
                 diags.push(
-                    f.locator.key(&[Seg::from("fixtures"), Seg::from(name.as_str())]),
+                    f.locator
+                        .key(&[Seg::from("fixtures"), Seg::from(name.as_str())]),
                     format!(
                         "fixture \"{name}\" is already defined in {}",
                         other.path.display()
@@ -269,7 +270,10 @@ fn operation(f: &SpecFile, schemas: &SchemaRegistry, diags: &mut Diagnostics) ->
         if !is_known_capability(cap) {
             diags.push(
                 loc.value(&["requires".into(), j.into()]),
-                format!("unknown capability \"{cap}\"; known: {}", known_capabilities()),
+                format!(
+                    "unknown capability \"{cap}\"; known: {}",
+                    known_capabilities()
+                ),
             );
         }
     }
@@ -403,7 +407,10 @@ impl Planner<'_> {
         match (&step.use_fixture, &step.call) {
             (Some(name), None) => {
                 if step.has_request() {
-                    diags.push(at, "a `use:` step takes no request fields; put them in the fixture's steps");
+                    diags.push(
+                        at,
+                        "a `use:` step takes no request fields; put them in the fixture's steps",
+                    );
                     return;
                 }
                 let Some((ff, steps)) = self.fixtures.get(name.as_str()) else {
@@ -416,11 +423,18 @@ impl Planner<'_> {
                     return;
                 };
                 if depth > 8 {
-                    diags.push(at, format!("fixture \"{name}\" uses itself (directly or not)"));
+                    diags.push(
+                        at,
+                        format!("fixture \"{name}\" uses itself (directly or not)"),
+                    );
                     return;
                 }
                 for (k, s) in steps.iter().enumerate() {
-                    let p = [Seg::from("fixtures"), Seg::from(name.as_str()), Seg::from(k)];
+                    let p = [
+                        Seg::from("fixtures"),
+                        Seg::from(name.as_str()),
+                        Seg::from(k),
+                    ];
                     self.step(ff, &p, s, scope, out, diags, depth + 1);
                 }
             }
@@ -486,7 +500,8 @@ impl Planner<'_> {
         for name in spec.path.keys() {
             if !op.path_params.contains(name) {
                 diags.push(
-                    f.locator.key(&with(path, &["path".into(), name.as_str().into()])),
+                    f.locator
+                        .key(&with(path, &["path".into(), name.as_str().into()])),
                     format!(
                         "\"{name}\" is not a path parameter of {} (path: {})",
                         op.name, op.path
@@ -620,9 +635,13 @@ impl Planner<'_> {
         }
         let schema = match &e.schema {
             Some(SchemaChoice::Off) => None,
-            Some(SchemaChoice::File(name)) => {
-                schema_ref(name, self.schemas, &f.locator, &with(path, &["schema".into()]), diags)
-            }
+            Some(SchemaChoice::File(name)) => schema_ref(
+                name,
+                self.schemas,
+                &f.locator,
+                &with(path, &["schema".into()]),
+                diags,
+            ),
             None => documented.and_then(|d| d.schema.clone()),
         };
         let error_code = e
@@ -633,9 +652,10 @@ impl Planner<'_> {
             .body
             .as_ref()
             .and_then(|v| self.json(f, &with(path, &["body".into()]), v, scope, diags));
-        let body_equals = e.body_equals.as_ref().and_then(|v| {
-            self.json(f, &with(path, &["body_equals".into()]), v, scope, diags)
-        });
+        let body_equals = e
+            .body_equals
+            .as_ref()
+            .and_then(|v| self.json(f, &with(path, &["body_equals".into()]), v, scope, diags));
         let mut headers = op.response_headers.clone();
         headers.extend(header_checks(&e.headers));
         (diags.0.len() == before).then_some(PlannedExpect {
@@ -648,4 +668,3 @@ impl Planner<'_> {
         })
     }
 }
-

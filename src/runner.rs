@@ -62,7 +62,9 @@ pub fn trials(
             out.push(Trial::ignorable_test(name, move || {
                 let case = &plan.cases[index];
                 for r in reporters.iter() {
-                    r.on_event(&Event::CaseStarted { id: case.id.clone() });
+                    r.on_event(&Event::CaseStarted {
+                        id: case.id.clone(),
+                    });
                 }
                 let started = Instant::now();
                 let (outcome, shown) = handle.block_on(run_case(case, index, &tr, color));
@@ -91,10 +93,20 @@ pub fn trials(
 
 /// Runs one case. Returns the outcome (plain, redacted text) and the text to show in the
 /// terminal (coloured when asked, redacted too).
-async fn run_case(case: &PlannedCase, index: usize, tr: &TargetRun, color: bool) -> (Outcome, String) {
+async fn run_case(
+    case: &PlannedCase,
+    index: usize,
+    tr: &TargetRun,
+    color: bool,
+) -> (Outcome, String) {
     if let Some(missing) = case.requires.iter().find(|c| !tr.target.has(c)) {
         let reason = format!("needs capability {missing}");
-        return (Outcome::Ignored { reason: reason.clone() }, reason);
+        return (
+            Outcome::Ignored {
+                reason: reason.clone(),
+            },
+            reason,
+        );
     }
     let mut vars = tr.vars.clone();
     for (k, v) in case.defaults.iter() {
@@ -133,7 +145,10 @@ async fn run_case(case: &PlannedCase, index: usize, tr: &TargetRun, color: bool)
                 .expect_status
                 .map_or("a 2xx status".to_owned(), |s| format!("status {s}"));
             return setup_fail(
-                format!("{} answered {}, expected {wanted}", step.request.op.name, response.status),
+                format!(
+                    "{} answered {}, expected {wanted}",
+                    step.request.op.name, response.status
+                ),
                 Some(&response),
             );
         }
@@ -142,7 +157,12 @@ async fn run_case(case: &PlannedCase, index: usize, tr: &TargetRun, color: bool)
         }
         let body: Value = match serde_json::from_slice(&response.body) {
             Ok(v) => v,
-            Err(e) => return setup_fail(format!("cannot capture: body is not JSON ({e})"), Some(&response)),
+            Err(e) => {
+                return setup_fail(
+                    format!("cannot capture: body is not JSON ({e})"),
+                    Some(&response),
+                );
+            }
         };
         for (var, ptr) in &step.captures {
             match body.pointer(ptr) {
@@ -161,7 +181,17 @@ async fn run_case(case: &PlannedCase, index: usize, tr: &TargetRun, color: bool)
     let request = Rendered::render(&case.request, &vars);
     let response = match tr.client.send(&request).await {
         Ok(r) => r,
-        Err(error) => return fail(case, tr, color, &Failure::Transport { request: &request, error: &error }),
+        Err(error) => {
+            return fail(
+                case,
+                tr,
+                color,
+                &Failure::Transport {
+                    request: &request,
+                    error: &error,
+                },
+            );
+        }
     };
     let mismatches = check::check(&case.expect, &response, &vars);
     if mismatches.is_empty() {

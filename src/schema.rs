@@ -56,7 +56,10 @@ struct LocalRetriever {
 }
 
 impl Retrieve for LocalRetriever {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let s = uri.as_str();
         let name = s.strip_prefix(&self.base).unwrap_or(s);
         self.docs.get(name).cloned().ok_or_else(|| {

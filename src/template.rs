@@ -146,11 +146,15 @@ pub enum JsonTemplate {
 impl JsonTemplate {
     /// Compiles `value`; on error also returns the JSON pointer of the bad string.
     pub fn compile(value: &Value, scope: &dyn Scope) -> Result<Self, (String, TemplateError)> {
-        fn go(v: &Value, scope: &dyn Scope, ptr: &mut String) -> Result<JsonTemplate, (String, TemplateError)> {
+        fn go(
+            v: &Value,
+            scope: &dyn Scope,
+            ptr: &mut String,
+        ) -> Result<JsonTemplate, (String, TemplateError)> {
             Ok(match v {
-                Value::String(s) if s.contains("{{") => JsonTemplate::Str(
-                    Template::compile(s, scope).map_err(|e| (ptr.clone(), e))?,
-                ),
+                Value::String(s) if s.contains("{{") => {
+                    JsonTemplate::Str(Template::compile(s, scope).map_err(|e| (ptr.clone(), e))?)
+                }
                 Value::Array(items) => {
                     let mut out = Vec::with_capacity(items.len());
                     for (i, item) in items.iter().enumerate() {
@@ -174,7 +178,10 @@ impl JsonTemplate {
                         out.push((k.clone(), go(item, scope, ptr)?));
                         ptr.truncate(len);
                     }
-                    if out.iter().all(|(_, t)| matches!(t, JsonTemplate::Literal(_))) {
+                    if out
+                        .iter()
+                        .all(|(_, t)| matches!(t, JsonTemplate::Literal(_)))
+                    {
                         JsonTemplate::Literal(v.clone())
                     } else {
                         JsonTemplate::Object(out)
@@ -190,7 +197,9 @@ impl JsonTemplate {
         match self {
             JsonTemplate::Literal(v) => v.clone(),
             JsonTemplate::Str(t) => Value::String(t.render(vars)),
-            JsonTemplate::Array(items) => Value::Array(items.iter().map(|t| t.render(vars)).collect()),
+            JsonTemplate::Array(items) => {
+                Value::Array(items.iter().map(|t| t.render(vars)).collect())
+            }
             JsonTemplate::Object(entries) => {
                 let mut map = Map::with_capacity(entries.len());
                 for (k, t) in entries {
@@ -227,10 +236,19 @@ mod tests {
         assert_eq!(t.render(&vars), "x-1-2!");
         assert_eq!(
             Template::compile("{{c}}", &scope),
-            Err(TemplateError::Unknown { name: "c".into(), known: "a, b".into() })
+            Err(TemplateError::Unknown {
+                name: "c".into(),
+                known: "a, b".into()
+            })
         );
-        assert!(matches!(Template::compile("{{a", &scope), Err(TemplateError::Unclosed(_))));
-        assert!(matches!(Template::compile("{{a b}}", &scope), Err(TemplateError::BadName(_))));
+        assert!(matches!(
+            Template::compile("{{a", &scope),
+            Err(TemplateError::Unclosed(_))
+        ));
+        assert!(matches!(
+            Template::compile("{{a b}}", &scope),
+            Err(TemplateError::BadName(_))
+        ));
     }
 
     #[test]

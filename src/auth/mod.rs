@@ -3,6 +3,7 @@
 //! The signer is shared by the harness client and the reference mock, so that what the
 //! client signs and what the mock verifies can never drift apart.
 
+pub mod iam;
 pub mod signer;
 
 use std::fmt;

@@ -56,14 +56,24 @@ impl Failure<'_> {
             if color { f(&s).to_string() } else { s }
         };
         let mut out = String::new();
-        let _ = writeln!(out, "{} {case_at}", paint("-->".into(), |s| s.blue().bold()));
+        let _ = writeln!(
+            out,
+            "{} {case_at}",
+            paint("-->".into(), |s| s.blue().bold())
+        );
         match self {
             Failure::Mismatch {
                 request,
                 response,
                 mismatches,
             } => {
-                let _ = writeln!(out, "    {} → {} in {:?}", request.line(), response.status, response.elapsed);
+                let _ = writeln!(
+                    out,
+                    "    {} → {} in {:?}",
+                    request.line(),
+                    response.status,
+                    response.elapsed
+                );
                 for m in *mismatches {
                     let _ = writeln!(out, "    {}", paint(m.to_string(), |s| s.red()));
                 }
@@ -80,7 +90,12 @@ impl Failure<'_> {
                 problem,
                 response,
             } => {
-                let _ = writeln!(out, "    setup step {} at {at}: {}", step + 1, request.line());
+                let _ = writeln!(
+                    out,
+                    "    setup step {} at {at}: {}",
+                    step + 1,
+                    request.line()
+                );
                 let _ = writeln!(out, "    {}", paint(problem.clone(), |s| s.red()));
                 if let Some(r) = response {
                     let _ = writeln!(out, "    response: {}", excerpt(&r.body));

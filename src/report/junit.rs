@@ -45,7 +45,10 @@ impl JunitReporter {
     pub fn render(&self, suites: &[(String, SuiteProperties)]) -> Result<String, JunitError> {
         let mut by_target: BTreeMap<String, Vec<CaseReport>> = BTreeMap::new();
         for c in self.cases.lock().iter() {
-            by_target.entry(c.target.clone()).or_default().push(c.clone());
+            by_target
+                .entry(c.target.clone())
+                .or_default()
+                .push(c.clone());
         }
         let mut report = Report::new("aom-conformance");
         let mut total = std::time::Duration::ZERO;
@@ -99,7 +102,11 @@ impl JunitReporter {
             .map_err(|e| JunitError::Serialize(e.to_string()))
     }
 
-    pub fn write(&self, path: &Path, suites: &[(String, SuiteProperties)]) -> Result<(), JunitError> {
+    pub fn write(
+        &self,
+        path: &Path,
+        suites: &[(String, SuiteProperties)],
+    ) -> Result<(), JunitError> {
         let xml = self.render(suites)?;
         let err = |source| JunitError::Write {
             path: path.display().to_string(),

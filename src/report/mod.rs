@@ -15,8 +15,13 @@ pub enum Outcome {
     Passed,
     /// `kind` is a short category (status, schema, setup, transport, …); `message` is
     /// the full, redacted, uncoloured failure text.
-    Failed { kind: String, message: String },
-    Ignored { reason: String },
+    Failed {
+        kind: String,
+        message: String,
+    },
+    Ignored {
+        reason: String,
+    },
 }
 
 /// What a reporter learns about one finished case.

@@ -16,10 +16,7 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            .filter(|s| s.len() >= MIN_LEN)
-            .collect();
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= MIN_LEN).collect();
         // Longest first, so a secret that contains another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
@@ -50,6 +47,9 @@ mod tests {
     #[test]
     fn replaces_every_occurrence_longest_first() {
         let r = Redactor::new(["tok".to_string(), "secret".into(), "secret-2".into()]);
-        assert_eq!(r.redact("a secret-2 b secret tok"), "a [REDACTED] b [REDACTED] tok");
+        assert_eq!(
+            r.redact("a secret-2 b secret tok"),
+            "a [REDACTED] b [REDACTED] tok"
+        );
     }
 }

@@ -58,7 +58,12 @@ pub fn gaps(cells: &[Cell]) -> Diagnostics {
 /// The matrix as a plain-text table.
 pub fn render(cells: &[Cell]) -> String {
     let mut out = String::new();
-    let width = cells.iter().map(|c| c.operation.len()).max().unwrap_or(9).max(9);
+    let width = cells
+        .iter()
+        .map(|c| c.operation.len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
     let _ = writeln!(out, "{:width$}  status  error_code      cases", "operation");
     for c in cells {
         let cases = if c.cases.is_empty() {
@@ -76,6 +81,10 @@ pub fn render(cells: &[Cell]) -> String {
         );
     }
     let covered = cells.iter().filter(|c| !c.cases.is_empty()).count();
-    let _ = writeln!(out, "{covered}/{} documented responses covered", cells.len());
+    let _ = writeln!(
+        out,
+        "{covered}/{} documented responses covered",
+        cells.len()
+    );
     out
 }

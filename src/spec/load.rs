@@ -92,10 +92,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             collect(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|x| x == "yaml" || x == "yml")
-        {
+        } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
             out.push(path);
         }
     }
@@ -110,9 +107,7 @@ pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
         message: format!("cannot read: {e}"),
     })?;
     let doc: CaseFile = serde_yaml::from_str(&source).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map_or((1, 1), |l| (l.line(), l.column()));
+        let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         Diagnostic {
             at: Location::new(path, line, col),
             message: clean_yaml_message(&e.to_string()),

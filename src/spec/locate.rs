@@ -107,8 +107,13 @@ impl Locator {
 enum Frame {
     /// `first` is true until the first key is seen: a block mapping's start marker lies
     /// past its first key, so the first key's position stands for the mapping.
-    Map { pending_key: Option<String>, first: bool },
-    Seq { next: usize },
+    Map {
+        pending_key: Option<String>,
+        first: bool,
+    },
+    Seq {
+        next: usize,
+    },
 }
 
 #[derive(Default)]

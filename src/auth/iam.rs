@@ -1,0 +1,98 @@
+//! IAM password → token: `POST {iam}/v3/auth/tokens` with the password method, scoped to
+//! the project; the token comes back in the `X-Subject-Token` header. Fetched once per
+//! run and shared by every case.
+//!
+//! IAM answers can echo the request (user, domain) and always carry the token itself in
+//! the body's catalog, so no IAM response body is ever put into a message.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::Secret;
+use crate::target::IamLogin;
+
+/// Why no token could be obtained. Ends the run before any case (exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum IamError {
+    /// The IAM endpoint did not answer.
+    #[error("cannot reach IAM endpoint {endpoint}: {reason}")]
+    Unreachable { endpoint: String, reason: String },
+    /// IAM answered with an error status (wrong password, locked user, unknown project…).
+    #[error(
+        "IAM at {endpoint} refused the password login for user {user:?} (HTTP {status}); check the user, account (domain), password and project id"
+    )]
+    Rejected {
+        endpoint: String,
+        user: String,
+        status: u16,
+    },
+    /// IAM answered 2xx without an `X-Subject-Token` header.
+    #[error("IAM at {endpoint} answered HTTP {status} without an X-Subject-Token header")]
+    NoToken { endpoint: String, status: u16 },
+}
+
+/// Exchanges the password for a project-scoped token.
+pub async fn fetch_token(
+    login: &IamLogin,
+    project_id: &str,
+    timeout: Duration,
+    insecure: bool,
+) -> Result<Secret, IamError> {
+    let unreachable = |reason: String| IamError::Unreachable {
+        endpoint: login.endpoint.clone(),
+        reason,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .tls_danger_accept_invalid_certs(insecure)
+        .build()
+        .map_err(|e| unreachable(e.to_string()))?;
+    let body = json!({
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": login.user,
+                        "password": login.password.expose(),
+                        "domain": { "name": login.domain }
+                    }
+                }
+            },
+            "scope": { "project": { "id": project_id } }
+        }
+    });
+    let resp = client
+        .post(format!("{}/v3/auth/tokens", login.endpoint))
+        .header("Content-Type", "application/json;charset=utf8")
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| {
+            let mut reason = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                reason = format!("{reason}: {s}");
+                src = s.source();
+            }
+            unreachable(reason)
+        })?;
+    let status = resp.status().as_u16();
+    if !resp.status().is_success() {
+        return Err(IamError::Rejected {
+            endpoint: login.endpoint.clone(),
+            user: login.user.clone(),
+            status,
+        });
+    }
+    resp.headers()
+        .get("x-subject-token")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+        .ok_or(IamError::NoToken {
+            endpoint: login.endpoint.clone(),
+            status,
+        })
+}

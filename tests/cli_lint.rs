@@ -1,0 +1,181 @@
+//! `lint` and `coverage`, and every kind of broken suite: exit 2 with a located message.
+
+mod common;
+
+use common::{Suite, line_of, run};
+
+fn lint(s: &Suite) -> common::Run {
+    run(&[
+        "lint",
+        "--specs",
+        s.specs().to_str().unwrap(),
+        "--schemas",
+        s.schemas().to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn the_shipped_suite_lints_clean() {
+    let r = run(&["lint"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.starts_with("ok: "), "{r:?}");
+}
+
+#[test]
+fn unknown_field_is_located() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "      status: 404\n",
+        "      staus: 404\n",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let file = s.specs().join("stop-execution.yaml");
+    let line = line_of(&file, "staus: 404");
+    assert!(
+        r.stderr.contains(&format!("{}:{line}:7: ", file.display())),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr
+            .contains("unknown field \"staus\", expected one of"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn malformed_yaml_is_located() {
+    let s = Suite::copy();
+    s.write(
+        "specs/broken.yaml",
+        "operation: X\nmethod: GET\npath: /x\nresponses:\n  200: {schema: [\n",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("broken.yaml:"), "{r:?}");
+    assert!(!r.stderr.contains("panicked"), "{r:?}");
+}
+
+#[test]
+fn missing_schema_file_is_located() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "schema: stop-execution.200.schema.json",
+        "schema: stop.200.json",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let file = s.specs().join("stop-execution.yaml");
+    let line = line_of(&file, "schema: stop.200.json");
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:{line}:13: schema file \"stop.200.json\" does not exist",
+            file.display()
+        )),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn bad_ref_between_schemas_is_located() {
+    let s = Suite::copy();
+    s.edit(
+        "schemas/workflow-list.schema.json",
+        "\"$ref\": \"workflow.schema.json\"",
+        "\"$ref\": \"wf.schema.json\"",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("workflow-list.schema.json:7:"), "{r:?}");
+    assert!(r.stderr.contains("never fetched"), "{r:?}");
+}
+
+#[test]
+fn undocumented_status_and_unknown_variable_are_located() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "      status: 404\n",
+        "      status: 409\n",
+    );
+    s.edit(
+        "specs/stop-execution.yaml",
+        "missing-wf-{{case_uid}}",
+        "missing-wf-{{case_id}}",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains(
+            "status 409 is not documented for StopExecution (documented: 200, 400, 401, 404, 500)"
+        ),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr
+            .contains("unknown variable `case_id`; known here: case_uid"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn an_uncovered_documented_code_fails_lint_and_shows_in_coverage() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "\nresponse_headers:",
+        "  503:\n    description: Not really documented.\n\nresponse_headers:",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let file = s.specs().join("stop-execution.yaml");
+    let line = line_of(&file, "  503:");
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:{line}:3: documented status 503 of StopExecution has no case",
+            file.display()
+        )),
+        "{r:?}"
+    );
+    let r = run(&[
+        "coverage",
+        "--specs",
+        s.specs().to_str().unwrap(),
+        "--schemas",
+        s.schemas().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("StopExecution                  503     -               MISSING"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn shipped_specs_follow_the_case_file_schema() {
+    let root = common::root();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schemas/case-file.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for e in std::fs::read_dir(root.join("specs")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=../schemas/case-file.schema.json"),
+            "{}",
+            p.display()
+        );
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let json = serde_json::to_value(yaml).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+    }
+}
