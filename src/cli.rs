@@ -259,13 +259,17 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
                 ),
             ],
         ));
-        runs.push(Arc::new(TargetRun {
-            redactor: Redactor::new(target.secrets()),
+        let redactor = Redactor::new(target.secrets());
+        runs.push(Arc::new(TargetRun::new(
             target,
             client,
+            redactor,
             vars,
-            run_id: run_id.clone(),
-        }));
+            run_id.clone(),
+        )));
+    }
+    if !listing {
+        watch_interrupt(&runtime, &runs);
     }
 
     let junit = Arc::new(JunitReporter::default());
@@ -298,6 +302,39 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// On Ctrl-C (or SIGTERM), undo what running cases started, then exit 130: a run never
+/// leaves executions it started running on a real endpoint.
+fn watch_interrupt(runtime: &tokio::runtime::Runtime, runs: &[Arc<TargetRun>]) {
+    let runs: Vec<Arc<TargetRun>> = runs.to_vec();
+    runtime.spawn(async move {
+        let term = async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            }
+            #[cfg(not(unix))]
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => if r.is_err() { return },
+            () = term => {},
+        }
+        eprintln!("interrupted: cleaning up what this run started…");
+        let mut n = 0;
+        for tr in &runs {
+            n += tr.cleanup_all().await;
+        }
+        eprintln!("interrupted: {n} cleanup call(s) done");
+        std::process::exit(130);
+    });
 }
 
 /// Default `--test-threads`: cases wait on the network, not the CPU, so this is well

@@ -81,6 +81,10 @@ pub struct PlannedStep {
     pub expect_status: Option<u16>,
     /// `(variable, JSON pointer)`.
     pub captures: Vec<(String, String)>,
+    /// Skipped when the target provides this variable.
+    pub unless: Option<String>,
+    /// Run after the case when this step succeeded.
+    pub cleanup: Option<PlannedRequest>,
 }
 
 #[derive(Debug)]
@@ -101,13 +105,41 @@ pub struct PlannedCase {
     pub name: String,
     pub op: Arc<Operation>,
     pub at: Location,
-    /// The case's own `requires:` plus those of every operation it calls.
+    /// The case's own `requires:`. Operations add theirs (`Operation::requires`) for
+    /// every call that is not skipped; see [`PlannedCase::missing_capability`].
     pub requires: Vec<String>,
     pub setup: Vec<PlannedStep>,
     pub request: PlannedRequest,
     pub expect: PlannedExpect,
     /// File-level variable defaults (a target's value wins).
     pub defaults: Arc<BTreeMap<String, String>>,
+}
+
+impl PlannedCase {
+    /// Whether `step` runs against a target that provides `target_vars`.
+    pub fn step_runs(step: &PlannedStep, provided: &dyn Fn(&str) -> bool) -> bool {
+        step.unless.as_deref().is_none_or(|v| !provided(v))
+    }
+
+    /// The first capability the case needs that the target lacks: the case's own, and
+    /// those of every operation it calls (skipped steps excepted).
+    pub fn missing_capability<'a>(
+        &'a self,
+        has: &dyn Fn(&str) -> bool,
+        provided: &dyn Fn(&str) -> bool,
+    ) -> Option<&'a str> {
+        let ops = self
+            .setup
+            .iter()
+            .filter(|s| Self::step_runs(s, provided))
+            .map(|s| &s.request.op)
+            .chain([&self.request.op]);
+        self.requires
+            .iter()
+            .chain(ops.flat_map(|op| op.requires.iter()))
+            .map(String::as_str)
+            .find(|c| !has(c))
+    }
 }
 
 /// The whole suite.
@@ -220,21 +252,12 @@ pub fn build(
             }
             ids.insert(id.clone(), at.clone());
             if let (Some(request), Some(expect)) = (request, expect) {
-                let mut requires: Vec<String> = case.requires.clone();
-                let calls = setup.iter().map(|s| &s.request.op).chain([&request.op]);
-                for called in calls {
-                    for cap in &called.requires {
-                        if !requires.contains(cap) {
-                            requires.push(cap.clone());
-                        }
-                    }
-                }
                 plan.cases.push(PlannedCase {
                     id,
                     name: case.name.clone(),
                     op: Arc::clone(op),
                     at,
-                    requires,
+                    requires: case.requires.clone(),
                     setup,
                     request,
                     expect,
@@ -461,12 +484,37 @@ impl Planner<'_> {
                 }
                 // Captures become visible to the steps after this one.
                 scope.captured.extend(step.capture.keys().cloned());
+                let cleanup = step.cleanup.as_deref().and_then(|c| {
+                    let cpath = with(path, &["cleanup".into()]);
+                    let Some(name) = c.call.as_ref().filter(|_| {
+                        c.use_fixture.is_none()
+                            && c.capture.is_empty()
+                            && c.cleanup.is_none()
+                            && c.unless.is_none()
+                    }) else {
+                        diags.push(
+                            f.locator.value(&cpath),
+                            "a cleanup is one `call:` with request fields only (no use, capture, unless or cleanup)",
+                        );
+                        return None;
+                    };
+                    let Some(cop) = self.ops.get(name) else {
+                        diags.push(
+                            f.locator.value(&with(&cpath, &["call".into()])),
+                            format!("unknown operation \"{name}\""),
+                        );
+                        return None;
+                    };
+                    self.request(f, &cpath, cop, &c.request(), scope, diags)
+                });
                 if let Some(request) = request {
                     out.push(PlannedStep {
                         at,
                         request,
                         expect_status: step.expect_status,
                         captures,
+                        unless: step.unless.clone(),
+                        cleanup,
                     });
                 }
             }

@@ -2,8 +2,12 @@
 //! target; each trial renders its requests, runs its setup steps, sends the request under
 //! test, checks the response and emits a [`report::Event`] to every reporter.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+use parking_lot::Mutex;
 
 use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::Value;
@@ -26,6 +30,52 @@ pub struct TargetRun {
     /// Base variables: the target's, plus `run_id`.
     pub vars: Vars,
     pub run_id: String,
+    /// Cleanups registered by running cases and not yet done, so an interrupted run can
+    /// still undo what it started. Locked only to register and finish a cleanup.
+    pub pending: Mutex<HashMap<u64, Rendered>>,
+    next_cleanup: AtomicU64,
+}
+
+impl TargetRun {
+    pub fn new(target: Target, client: Client, redactor: Redactor, vars: Vars, run_id: String) -> Self {
+        TargetRun {
+            target,
+            client,
+            redactor,
+            vars,
+            run_id,
+            pending: Mutex::new(HashMap::new()),
+            next_cleanup: AtomicU64::new(0),
+        }
+    }
+
+    fn register(&self, cleanup: Rendered) -> u64 {
+        let id = self.next_cleanup.fetch_add(1, Ordering::Relaxed);
+        self.pending.lock().insert(id, cleanup);
+        id
+    }
+
+    /// Runs one registered cleanup (if nobody ran it yet). Its status does not matter:
+    /// the thing may have ended on its own. A transport error is worth a warning, since
+    /// something may be left running.
+    async fn finish(&self, id: u64) {
+        let Some(req) = self.pending.lock().remove(&id) else {
+            return;
+        };
+        if let Err(e) = self.client.send(&req).await {
+            let msg = format!("warning: cleanup {} failed: {e}", req.line());
+            eprintln!("{}", self.redactor.redact(&msg));
+        }
+    }
+
+    /// Runs every cleanup still pending (on Ctrl-C). Returns how many ran.
+    pub async fn cleanup_all(&self) -> usize {
+        let ids: Vec<u64> = self.pending.lock().keys().copied().collect();
+        for id in &ids {
+            self.finish(*id).await;
+        }
+        ids.len()
+    }
 }
 
 /// Options shared by all trials.
@@ -99,7 +149,8 @@ async fn run_case(
     tr: &TargetRun,
     color: bool,
 ) -> (Outcome, String) {
-    if let Some(missing) = case.requires.iter().find(|c| !tr.target.has(c)) {
+    let provided = |v: &str| tr.target.variables.contains_key(v);
+    if let Some(missing) = case.missing_capability(&|c| tr.target.has(c), &provided) {
         let reason = format!("needs capability {missing}");
         return (
             Outcome::Ignored {
@@ -108,6 +159,23 @@ async fn run_case(
             reason,
         );
     }
+    let mut cleanups = Vec::new();
+    let result = steps_and_request(case, index, tr, color, &mut cleanups).await;
+    // Undo in reverse order, whatever the outcome.
+    for id in cleanups.into_iter().rev() {
+        tr.finish(id).await;
+    }
+    result
+}
+
+async fn steps_and_request(
+    case: &PlannedCase,
+    index: usize,
+    tr: &TargetRun,
+    color: bool,
+    cleanups: &mut Vec<u64>,
+) -> (Outcome, String) {
+    let provided = |v: &str| tr.target.variables.contains_key(v);
     let mut vars = tr.vars.clone();
     for (k, v) in case.defaults.iter() {
         if vars.get(k).is_none() {
@@ -117,6 +185,9 @@ async fn run_case(
     vars.set("case_uid", format!("{}-{index}", tr.run_id));
 
     for (i, step) in case.setup.iter().enumerate() {
+        if !PlannedCase::step_runs(step, &provided) {
+            continue;
+        }
         let request = Rendered::render(&step.request, &vars);
         let setup_fail = |problem: String, response: Option<&Response>| {
             fail(
@@ -153,6 +224,9 @@ async fn run_case(
             );
         }
         if step.captures.is_empty() {
+            if let Some(c) = &step.cleanup {
+                cleanups.push(tr.register(Rendered::render(c, &vars)));
+            }
             continue;
         }
         let body: Value = match serde_json::from_slice(&response.body) {
@@ -175,6 +249,9 @@ async fn run_case(
                 }
                 Some(other) => vars.set(var.clone(), other.to_string()),
             }
+        }
+        if let Some(c) = &step.cleanup {
+            cleanups.push(tr.register(Rendered::render(c, &vars)));
         }
     }
 

@@ -124,6 +124,14 @@ pub struct Step {
     /// `variable: /json/pointer` into the step's response body.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// Skip this step when the target provides this variable (e.g. a QA-provided
+    /// `workflow_id` instead of creating a workflow).
+    #[serde(default)]
+    pub unless: Option<String>,
+    /// A call run after the case, whatever its result, when this step succeeded: undoes
+    /// what the step started (e.g. terminate an execution left running).
+    #[serde(default)]
+    pub cleanup: Option<Box<Step>>,
 }
 
 impl Step {
@@ -149,6 +157,8 @@ impl Step {
             || self.auth != AuthMode::Default
             || self.expect_status.is_some()
             || !self.capture.is_empty()
+            || self.unless.is_some()
+            || self.cleanup.is_some()
     }
 }
 
