@@ -111,6 +111,10 @@ pub struct PlannedCase {
     pub setup: Vec<PlannedStep>,
     pub request: PlannedRequest,
     pub expect: PlannedExpect,
+    /// Captures from the response under test (for `cleanup`).
+    pub captures: Vec<(String, String)>,
+    /// Run after the case when the request under test answered 2xx.
+    pub cleanup: Option<PlannedRequest>,
     /// File-level variable defaults (a target's value wins).
     pub defaults: Arc<BTreeMap<String, String>>,
 }
@@ -242,6 +246,21 @@ pub fn build(
                 &mut diags,
             );
             let expect = planner.expect(f, &loc(&["expect".into()]), op, case, &scope, &mut diags);
+            let mut captures = Vec::new();
+            for (var, ptr) in &case.capture {
+                if !(ptr.is_empty() || ptr.starts_with('/')) {
+                    diags.push(
+                        f.locator.value(&loc(&["capture".into(), var.as_str().into()])),
+                        format!("capture \"{var}\": \"{ptr}\" is not a JSON pointer (use \"/field\")"),
+                    );
+                }
+                captures.push((var.clone(), ptr.clone()));
+            }
+            scope.captured.extend(case.capture.keys().cloned());
+            let cleanup = case
+                .cleanup
+                .as_ref()
+                .and_then(|c| planner.cleanup(f, &loc(&["cleanup".into()]), c, &scope, &mut diags));
 
             let id = format!("{} [{}] {}", op.name, case.expect.status, case.name);
             if let Some(prev) = ids.get(&id) {
@@ -261,6 +280,8 @@ pub fn build(
                     setup,
                     request,
                     expect,
+                    captures,
+                    cleanup,
                     defaults: Arc::clone(&defaults),
                 });
             }
@@ -485,27 +506,7 @@ impl Planner<'_> {
                 // Captures become visible to the steps after this one.
                 scope.captured.extend(step.capture.keys().cloned());
                 let cleanup = step.cleanup.as_deref().and_then(|c| {
-                    let cpath = with(path, &["cleanup".into()]);
-                    let Some(name) = c.call.as_ref().filter(|_| {
-                        c.use_fixture.is_none()
-                            && c.capture.is_empty()
-                            && c.cleanup.is_none()
-                            && c.unless.is_none()
-                    }) else {
-                        diags.push(
-                            f.locator.value(&cpath),
-                            "a cleanup is one `call:` with request fields only (no use, capture, unless or cleanup)",
-                        );
-                        return None;
-                    };
-                    let Some(cop) = self.ops.get(name) else {
-                        diags.push(
-                            f.locator.value(&with(&cpath, &["call".into()])),
-                            format!("unknown operation \"{name}\""),
-                        );
-                        return None;
-                    };
-                    self.request(f, &cpath, cop, &c.request(), scope, diags)
+                    self.cleanup(f, &with(path, &["cleanup".into()]), c, scope, diags)
                 });
                 if let Some(request) = request {
                     out.push(PlannedStep {
@@ -520,6 +521,37 @@ impl Planner<'_> {
             }
             _ => diags.push(at, "a setup step needs exactly one of `call:` or `use:`"),
         }
+    }
+
+    /// A cleanup: one `call:` with request fields only.
+    fn cleanup(
+        &self,
+        f: &SpecFile,
+        path: &[Seg],
+        c: &Step,
+        scope: &dyn Scope,
+        diags: &mut Diagnostics,
+    ) -> Option<PlannedRequest> {
+        let Some(name) = c.call.as_ref().filter(|_| {
+            c.use_fixture.is_none()
+                && c.capture.is_empty()
+                && c.cleanup.is_none()
+                && c.unless.is_none()
+        }) else {
+            diags.push(
+                f.locator.value(path),
+                "a cleanup is one `call:` with request fields only (no use, capture, unless or cleanup)",
+            );
+            return None;
+        };
+        let Some(op) = self.ops.get(name) else {
+            diags.push(
+                f.locator.value(&with(path, &["call".into()])),
+                format!("unknown operation \"{name}\""),
+            );
+            return None;
+        };
+        self.request(f, path, op, &c.request(), scope, diags)
     }
 
     fn template(

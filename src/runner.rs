@@ -270,6 +270,30 @@ async fn steps_and_request(
             );
         }
     };
+    if (200..300).contains(&response.status) {
+        if let Some(c) = &case.cleanup {
+            let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+            let mut complete = true;
+            for (var, ptr) in &case.captures {
+                match body.as_ref().and_then(|b| b.pointer(ptr)) {
+                    Some(Value::String(s)) => vars.set(var.clone(), s.clone()),
+                    Some(Value::Null) | None => complete = false,
+                    Some(other) => vars.set(var.clone(), other.to_string()),
+                }
+            }
+            if complete {
+                cleanups.push(tr.register(Rendered::render(c, &vars)));
+            } else {
+                // The checks below report the bad body; say what cannot be undone.
+                let msg = format!(
+                    "warning: {}: cannot clean up after {}: the response lacks a captured value",
+                    case.at,
+                    request.line()
+                );
+                eprintln!("{}", tr.redactor.redact(&msg));
+            }
+        }
+    }
     let mismatches = check::check(&case.expect, &response, &vars);
     if mismatches.is_empty() {
         (Outcome::Passed, String::new())

@@ -94,6 +94,13 @@ pub struct Case {
     #[serde(default)]
     pub request: RequestSpec,
     pub expect: Expect,
+    /// `variable: /json/pointer` into the response under test, for `cleanup`.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// A call run after the case when the request under test succeeded (2xx), e.g. to
+    /// terminate the execution a case started.
+    #[serde(default)]
+    pub cleanup: Option<Step>,
 }
 
 /// A setup step: either a call of a documented operation, or `use:` of a fixture.
