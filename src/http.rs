@@ -112,7 +112,14 @@ pub struct Response {
     pub headers: HeaderMap,
     pub body: Vec<u8>,
     pub elapsed: Duration,
+    /// Values of the credential headers this request carried (`Authorization`,
+    /// `X-Auth-Token`, `X-Security-Token`): an endpoint that echoes them must not get
+    /// them printed, so messages about this response redact them.
+    pub sent_secrets: Vec<String>,
 }
+
+/// Headers whose values are credentials.
+pub const SECRET_HEADERS: &[&str] = &["authorization", "x-auth-token", "x-security-token"];
 
 /// One pooled client for the whole run, bound to a target's endpoint and credentials.
 #[derive(Clone)]
@@ -188,6 +195,15 @@ impl Client {
         }
         let mut headers = req.headers.clone();
         self.authenticate(req, &mut headers);
+        let mut sent_secrets = Vec::new();
+        for (k, v) in &headers {
+            if SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+                sent_secrets.push(v.clone());
+                if let Some((_, sig)) = v.split_once("Signature=") {
+                    sent_secrets.push(sig.to_owned());
+                }
+            }
+        }
 
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| TransportError::Build(e.to_string()))?;
@@ -216,6 +232,7 @@ impl Client {
             headers,
             body,
             elapsed: started.elapsed(),
+            sent_secrets,
         })
     }
 

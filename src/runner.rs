@@ -312,9 +312,19 @@ async fn steps_and_request(
 }
 
 fn fail(case: &PlannedCase, tr: &TargetRun, color: bool, f: &Failure<'_>) -> (Outcome, String) {
-    let plain = tr.redactor.redact(&f.render(&case.at, false)).into_owned();
+    let extra = f.sent_secrets();
+    let redactor = if extra.is_empty() {
+        std::borrow::Cow::Borrowed(&tr.redactor)
+    } else {
+        let mut r = tr.redactor.clone();
+        for s in extra {
+            r.add(s);
+        }
+        std::borrow::Cow::Owned(r)
+    };
+    let plain = redactor.redact(&f.render(&case.at, false)).into_owned();
     let shown = if color {
-        tr.redactor.redact(&f.render(&case.at, true)).into_owned()
+        redactor.redact(&f.render(&case.at, true)).into_owned()
     } else {
         plain.clone()
     };

@@ -36,6 +36,17 @@ pub enum Failure<'a> {
 }
 
 impl Failure<'_> {
+    /// Credential header values the failing request carried (see `Response::sent_secrets`).
+    pub fn sent_secrets(&self) -> &[String] {
+        match self {
+            Failure::Mismatch { response, .. } => &response.sent_secrets,
+            Failure::Setup {
+                response: Some(r), ..
+            } => &r.sent_secrets,
+            _ => &[],
+        }
+    }
+
     pub fn kind(&self) -> String {
         match self {
             Failure::Mismatch { mismatches, .. } => mismatches

@@ -134,3 +134,83 @@ pub fn junit_cases(xml: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A 32-character project id.
+pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+/// A reference mock running in this test process, on loopback, on its own runtime.
+pub struct Mock {
+    pub rt: tokio::runtime::Runtime,
+    pub server: Option<aom_conformance::mock::MockServer>,
+    pub url: String,
+}
+
+impl Mock {
+    pub fn start(config: aom_conformance::mock::MockConfig) -> Mock {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt
+            .block_on(aom_conformance::mock::MockServer::start(config, ([127, 0, 0, 1], 0).into()))
+            .unwrap();
+        let url = server.url();
+        Mock {
+            rt,
+            server: Some(server),
+            url,
+        }
+    }
+
+    /// A mock accepting `token` for [`PROJECT`], faults on.
+    pub fn with_token(token: &str) -> Mock {
+        Mock::start(aom_conformance::mock::MockConfig {
+            tokens: vec![aom_conformance::mock::TokenGrant {
+                token: aom_conformance::auth::Secret::new(token),
+                projects: vec![PROJECT.into()],
+            }],
+            faults: true,
+            ..Default::default()
+        })
+    }
+
+    /// A blocking JSON call against the mock with `token`.
+    pub fn call(&self, token: &str, method: &str, path: &str) -> (u16, serde_json::Value) {
+        let url = format!("{}{path}", self.url);
+        let token = token.to_owned();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self.rt.block_on(async move {
+            let r = reqwest::Client::new()
+                .request(method, url)
+                .header("X-Auth-Token", token)
+                .header("Content-Type", "application/json")
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body = r.json().await.unwrap_or(serde_json::Value::Null);
+            (status, body)
+        })
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}
+
+/// Serves `router` on a loopback port of `rt`; returns `http://127.0.0.1:PORT`.
+pub fn serve(rt: &tokio::runtime::Runtime, router: axum::Router) -> String {
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
