@@ -250,8 +250,11 @@ pub fn build(
             for (var, ptr) in &case.capture {
                 if !(ptr.is_empty() || ptr.starts_with('/')) {
                     diags.push(
-                        f.locator.value(&loc(&["capture".into(), var.as_str().into()])),
-                        format!("capture \"{var}\": \"{ptr}\" is not a JSON pointer (use \"/field\")"),
+                        f.locator
+                            .value(&loc(&["capture".into(), var.as_str().into()])),
+                        format!(
+                            "capture \"{var}\": \"{ptr}\" is not a JSON pointer (use \"/field\")"
+                        ),
                     );
                 }
                 captures.push((var.clone(), ptr.clone()));

@@ -37,7 +37,13 @@ pub struct TargetRun {
 }
 
 impl TargetRun {
-    pub fn new(target: Target, client: Client, redactor: Redactor, vars: Vars, run_id: String) -> Self {
+    pub fn new(
+        target: Target,
+        client: Client,
+        redactor: Redactor,
+        vars: Vars,
+        run_id: String,
+    ) -> Self {
         TargetRun {
             target,
             client,

@@ -34,25 +34,61 @@ fn sigint_terminates_executions_the_run_started_then_exits_130() {
         "cases:\n  - name: hangs\n    setup:\n      - use: running-execution\n    request:\n      path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n      headers: { X-Aom-Mock-Fault: \"delay=30000\" }\n    expect:\n      status: 200\n",
     );
     let var = format!("workflow_id={wf}");
-    let mut args = vec!["run".to_string(), "--endpoint".into(), mock.url.clone(), "--project-id".into(), PROJECT.into()];
-    args.extend(["--var".into(), var, "--timeout".into(), "60s".into(), "--capability".into(), "fault-injection".into()]);
+    let mut args = vec![
+        "run".to_string(),
+        "--endpoint".into(),
+        mock.url.clone(),
+        "--project-id".into(),
+        PROJECT.into(),
+    ];
+    args.extend([
+        "--var".into(),
+        var,
+        "--timeout".into(),
+        "60s".into(),
+        "--capability".into(),
+        "fault-injection".into(),
+    ]);
     args.extend(s.args());
-    args.extend(["--exact".into(), "SearchWorkflowExecutionDetail [200] hangs".into()]);
-    let mut child = bin().args(&args).env("AOM_AUTH_TOKEN", TOKEN).spawn().unwrap();
+    args.extend([
+        "--exact".into(),
+        "SearchWorkflowExecutionDetail [200] hangs".into(),
+    ]);
+    let mut child = bin()
+        .args(&args)
+        .env("AOM_AUTH_TOKEN", TOKEN)
+        .spawn()
+        .unwrap();
 
-    let list = || mock.call(TOKEN, "GET", &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions")).1;
+    let list = || {
+        mock.call(
+            TOKEN,
+            "GET",
+            &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
+        )
+        .1
+    };
     let started = Instant::now();
     while list().as_array().is_none_or(Vec::is_empty) {
-        assert!(started.elapsed() < Duration::from_secs(20), "the run never started an execution");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the run never started an execution"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(list()[0]["status"], "executing");
 
-    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    assert!(started.elapsed() < Duration::from_secs(20), "did not wait for the 30 s request");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "did not wait for the 30 s request"
+    );
     let execs = list();
     assert_eq!(execs.as_array().unwrap().len(), 1, "{execs}");
     assert_eq!(execs[0]["status"], "cancel", "{execs}");

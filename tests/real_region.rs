@@ -32,7 +32,15 @@ fn aksk_mock() -> Mock {
 }
 
 fn endpoint_args<'a>(url: &'a str, junit: &'a str) -> Vec<&'a str> {
-    vec!["run", "--endpoint", url, "--project-id", PROJECT, "--junit", junit]
+    vec![
+        "run",
+        "--endpoint",
+        url,
+        "--project-id",
+        PROJECT,
+        "--junit",
+        junit,
+    ]
 }
 
 #[test]
@@ -41,7 +49,12 @@ fn aksk_signed_suite_passes_and_a_wrong_sk_fails_with_401() {
     let s = Suite::copy();
     let junit = s.junit().display().to_string();
     let mut args = endpoint_args(&mock.url, &junit);
-    args.extend(["--capability", "fault-injection", "--capability", "create-workflow"]);
+    args.extend([
+        "--capability",
+        "fault-injection",
+        "--capability",
+        "create-workflow",
+    ]);
     let r = output(
         bin()
             .args(&args)
@@ -55,8 +68,20 @@ fn aksk_signed_suite_passes_and_a_wrong_sk_fails_with_401() {
 
     // The derived-key variant, scoped to a region.
     let mut v11 = args.clone();
-    v11.extend(["--region", "cn-north-4", "--signing-algorithm", "V11-HMAC-SHA256"]);
-    let r = output(bin().args(&v11).env("CLOUD_SDK_AK", AK).env("CLOUD_SDK_SK", SK).output().unwrap());
+    v11.extend([
+        "--region",
+        "cn-north-4",
+        "--signing-algorithm",
+        "V11-HMAC-SHA256",
+    ]);
+    let r = output(
+        bin()
+            .args(&v11)
+            .env("CLOUD_SDK_AK", AK)
+            .env("CLOUD_SDK_SK", SK)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(r.code, 0, "{r:?}");
 
     let r = output(
@@ -69,7 +94,10 @@ fn aksk_signed_suite_passes_and_a_wrong_sk_fails_with_401() {
             .unwrap(),
     );
     assert_eq!(r.code, 101, "{r:?}");
-    assert!(r.stdout.contains("status: expected 200, got 401") || r.stdout.contains("answered 401"), "{r:?}");
+    assert!(
+        r.stdout.contains("status: expected 200, got 401") || r.stdout.contains("answered 401"),
+        "{r:?}"
+    );
     assert!(r.stdout.contains("AOM.31009004"), "{r:?}");
 }
 
@@ -89,7 +117,11 @@ fn aksk_against_the_embedded_mock() {
 
 /// An IAM stub: checks the password-method body and answers with `token` in
 /// `X-Subject-Token`, or 401 (with a body echoing the request) for another password.
-fn iam_stub(rt: &tokio::runtime::Runtime, token: &'static str, seen: Arc<Mutex<Vec<serde_json::Value>>>) -> String {
+fn iam_stub(
+    rt: &tokio::runtime::Runtime,
+    token: &'static str,
+    seen: Arc<Mutex<Vec<serde_json::Value>>>,
+) -> String {
     let router = Router::new().route(
         "/v3/auth/tokens",
         post(move |body: axum::Json<serde_json::Value>| {
@@ -118,24 +150,62 @@ fn iam_password_is_exchanged_once_for_a_token() {
     let s = Suite::copy();
     let junit = s.junit().display().to_string();
     let mut args = endpoint_args(&mock.url, &junit);
-    args.extend(["--auth", "iam", "--iam-endpoint", &iam, "--iam-user", "qa", "--iam-domain", "acme"]);
+    args.extend([
+        "--auth",
+        "iam",
+        "--iam-endpoint",
+        &iam,
+        "--iam-user",
+        "qa",
+        "--iam-domain",
+        "acme",
+    ]);
     args.extend(["--capability", "create-workflow"]);
-    let r = output(bin().args(&args).env("AOM_IAM_PASSWORD", PASSWORD).output().unwrap());
+    let r = output(
+        bin()
+            .args(&args)
+            .env("AOM_IAM_PASSWORD", PASSWORD)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let seen = seen.lock().clone();
     assert_eq!(seen.len(), 1, "one token per run: {seen:?}");
     let b = &seen[0];
     assert_eq!(b.pointer("/auth/identity/methods/0").unwrap(), "password");
-    assert_eq!(b.pointer("/auth/identity/password/user/name").unwrap(), "qa");
-    assert_eq!(b.pointer("/auth/identity/password/user/domain/name").unwrap(), "acme");
+    assert_eq!(
+        b.pointer("/auth/identity/password/user/name").unwrap(),
+        "qa"
+    );
+    assert_eq!(
+        b.pointer("/auth/identity/password/user/domain/name")
+            .unwrap(),
+        "acme"
+    );
     assert_eq!(b.pointer("/auth/scope/project/id").unwrap(), PROJECT);
-    assert!(r.stdout.contains("ignored (needs capability fault-injection)"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("ignored (needs capability fault-injection)"),
+        "{r:?}"
+    );
 
     // A refused login is one clear error before any case, without the IAM body.
-    let r = output(bin().args(&args).env("AOM_IAM_PASSWORD", "PWwrong-password-000000").output().unwrap());
+    let r = output(
+        bin()
+            .args(&args)
+            .env("AOM_IAM_PASSWORD", "PWwrong-password-000000")
+            .output()
+            .unwrap(),
+    );
     assert_eq!(r.code, 3, "{r:?}");
-    assert!(r.stderr.contains("IAM at") && r.stderr.contains("HTTP 401"), "{r:?}");
-    assert!(!r.all().contains("bad password") && !r.all().contains("PWwrong"), "{r:?}");
+    assert!(
+        r.stderr.contains("IAM at") && r.stderr.contains("HTTP 401"),
+        "{r:?}"
+    );
+    assert!(
+        !r.all().contains("bad password") && !r.all().contains("PWwrong"),
+        "{r:?}"
+    );
     assert!(!r.stdout.contains("running "), "no case ran: {r:?}");
 }
 
@@ -145,15 +215,38 @@ fn missing_capabilities_are_ignored_with_the_reason_never_passed() {
     let s = Suite::copy();
     let junit = s.junit().display().to_string();
     let args = endpoint_args(&mock.url, &junit);
-    let r = output(bin().args(&args).env("AOM_AUTH_TOKEN", TOKEN).output().unwrap());
+    let r = output(
+        bin()
+            .args(&args)
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.lines().any(|l| l.starts_with("test StopExecution [500] internal error through the fault hook") && l.ends_with("ignored (needs capability fault-injection)")), "{r:?}");
-    assert!(r.stdout.lines().any(|l| l.starts_with("test CreateWorkflow [200] creates a manual workflow") && l.ends_with("ignored (needs capability create-workflow)")), "{r:?}");
+    assert!(
+        r.stdout.lines().any(|l| l
+            .starts_with("test StopExecution [500] internal error through the fault hook")
+            && l.ends_with("ignored (needs capability fault-injection)")),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.lines().any(|l| l
+            .starts_with("test CreateWorkflow [200] creates a manual workflow")
+            && l.ends_with("ignored (needs capability create-workflow)")),
+        "{r:?}"
+    );
     // Without create-workflow, every case that creates a workflow in setup is ignored too;
     // only those needing nothing run.
-    assert!(r.stdout.contains("test result: ok. 2 passed; 0 failed; 17 ignored"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("test result: ok. 2 passed; 0 failed; 17 ignored"),
+        "{r:?}"
+    );
     let xml = std::fs::read_to_string(s.junit()).unwrap();
-    assert!(xml.contains("<skipped message=\"needs capability fault-injection\""), "{xml}");
+    assert!(
+        xml.contains("<skipped message=\"needs capability fault-injection\""),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -170,7 +263,10 @@ fn a_provided_workflow_is_executed_and_every_execution_started_is_terminated() {
                 .send()
                 .await
                 .unwrap();
-            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
         })
     };
     assert_eq!(status, 200, "{wf}");
@@ -178,20 +274,44 @@ fn a_provided_workflow_is_executed_and_every_execution_started_is_terminated() {
 
     let s = Suite::copy();
     // One failing case too: cleanup must not depend on passing.
-    s.edit("specs/stop-execution.yaml", "body: { result: success }", "body: { result: nope }");
+    s.edit(
+        "specs/stop-execution.yaml",
+        "body: { result: success }",
+        "body: { result: nope }",
+    );
     let junit = s.junit().display().to_string();
     let var = format!("workflow_id={wf_id}");
     let mut args = endpoint_args(&mock.url, &junit);
     let specs = s.specs().display().to_string();
     args.extend(["--specs", &specs, "--var", &var]);
-    let r = output(bin().args(&args).env("AOM_AUTH_TOKEN", TOKEN).output().unwrap());
+    let r = output(
+        bin()
+            .args(&args)
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(r.code, 101, "{r:?}");
-    assert!(r.stdout.contains("StopExecution [400] terminating the same execution twice ... ok") || r.stdout.lines().any(|l| l.starts_with("test StopExecution [400] terminating the same execution twice") && l.ends_with("ok")), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("StopExecution [400] terminating the same execution twice ... ok")
+            || r.stdout.lines().any(|l| l
+                .starts_with("test StopExecution [400] terminating the same execution twice")
+                && l.ends_with("ok")),
+        "{r:?}"
+    );
 
-    let (status, execs) = mock.call(TOKEN, "GET", &format!("/v1/{PROJECT}/cms/workflow/{wf_id}/executions"));
+    let (status, execs) = mock.call(
+        TOKEN,
+        "GET",
+        &format!("/v1/{PROJECT}/cms/workflow/{wf_id}/executions"),
+    );
     assert_eq!(status, 200, "{execs}");
     let execs = execs.as_array().unwrap();
-    assert!(execs.len() >= 8, "the run executed the provided workflow: {execs:?}");
+    assert!(
+        execs.len() >= 8,
+        "the run executed the provided workflow: {execs:?}"
+    );
     let running: Vec<_> = execs.iter().filter(|e| e["status"] != "cancel").collect();
     assert!(running.is_empty(), "left running: {running:?}");
 }
@@ -211,42 +331,83 @@ fn two_targets_one_run_one_suite_each() {
     let junit = s.junit().display().to_string();
     let r = output(
         bin()
-            .args(["run", "--target", east.to_str().unwrap(), "--target", west.to_str().unwrap(), "--junit", &junit])
+            .args([
+                "run",
+                "--target",
+                east.to_str().unwrap(),
+                "--target",
+                west.to_str().unwrap(),
+                "--junit",
+                &junit,
+            ])
             .env("AOM_AUTH_TOKEN", TOKEN)
             .output()
             .unwrap(),
     );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("38 passed"), "{r:?}");
-    assert!(r.stdout.contains("test east: StopExecution [200] terminates a running execution"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("test east: StopExecution [200] terminates a running execution"),
+        "{r:?}"
+    );
     let xml = std::fs::read_to_string(s.junit()).unwrap();
     assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
-    assert!(xml.contains("name=\"aom-conformance east\"") && xml.contains("name=\"aom-conformance west\""), "{xml}");
+    assert!(
+        xml.contains("name=\"aom-conformance east\"")
+            && xml.contains("name=\"aom-conformance west\""),
+        "{xml}"
+    );
     assert_eq!(junit_cases(&xml).len(), 38);
 }
 
 #[test]
 fn bad_target_files_and_unsafe_transport_exit_2() {
     let s = Suite::copy();
-    s.write("t.yaml", "name: x\nregion: cn-north-4\nproject_id: p\nauth: {mode: token, tokne_env: X}\n");
+    s.write(
+        "t.yaml",
+        "name: x\nregion: cn-north-4\nproject_id: p\nauth: {mode: token, tokne_env: X}\n",
+    );
     let t = s.dir.path().join("t.yaml");
-    let r = output(bin().args(["run", "--target", t.to_str().unwrap()]).output().unwrap());
+    let r = output(
+        bin()
+            .args(["run", "--target", t.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains(&format!("{}:4:", t.display())) && r.stderr.contains("unknown field \"tokne_env\""), "{r:?}");
+    assert!(
+        r.stderr.contains(&format!("{}:4:", t.display()))
+            && r.stderr.contains("unknown field \"tokne_env\""),
+        "{r:?}"
+    );
 
     let r = output(
         bin()
-            .args(["run", "--endpoint", "http://aom.example.com", "--project-id", PROJECT])
+            .args([
+                "run",
+                "--endpoint",
+                "http://aom.example.com",
+                "--project-id",
+                PROJECT,
+            ])
             .env("AOM_AUTH_TOKEN", TOKEN)
             .output()
             .unwrap(),
     );
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains("refusing to send credentials over plain http://"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("refusing to send credentials over plain http://"),
+        "{r:?}"
+    );
 
     let r = output(bin().args(["run", "--auth", "token"]).output().unwrap());
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains("AOM_AUTH_TOKEN, which is not set"), "{r:?}");
+    assert!(
+        r.stderr.contains("AOM_AUTH_TOKEN, which is not set"),
+        "{r:?}"
+    );
 }
 
 /// A server that answers every request with 200 and a body echoing all request headers:
@@ -257,7 +418,11 @@ fn echo_server(rt: &tokio::runtime::Runtime) -> String {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").into()))
             .collect();
-        (StatusCode::OK, [("content-type", "application/json")], serde_json::Value::Object(echoed).to_string())
+        (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            serde_json::Value::Object(echoed).to_string(),
+        )
     }));
     serve(rt, router)
 }
@@ -267,7 +432,10 @@ fn assert_no_secrets(what: &str, text: &str) {
         assert!(!text.contains(secret), "{what} leaks {secret}:\n{text}");
     }
     // Signatures are credentials too.
-    assert!(!text.contains("Signature="), "{what} leaks a signature:\n{text}");
+    assert!(
+        !text.contains("Signature="),
+        "{what} leaks a signature:\n{text}"
+    );
 }
 
 #[test]
@@ -278,15 +446,55 @@ fn secrets_never_appear_in_any_output_or_report() {
     let s = Suite::copy();
     let reports = s.dir.path().join("reports");
     let junit = reports.join("junit.xml").display().to_string();
-    let modes: Vec<(&str, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    // (auth mode, environment, extra flags)
+    type Mode<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let modes: Vec<Mode<'_>> = vec![
         ("token", vec![("AOM_AUTH_TOKEN", TOKEN)], vec![]),
-        ("aksk", vec![("CLOUD_SDK_AK", AK), ("CLOUD_SDK_SK", SK), ("CLOUD_SDK_SECURITY_TOKEN", SECURITY_TOKEN)], vec![]),
-        ("iam", vec![("AOM_IAM_PASSWORD", PASSWORD)], vec!["--iam-endpoint", &iam, "--iam-user", "qa", "--iam-domain", "acme"]),
+        (
+            "aksk",
+            vec![
+                ("CLOUD_SDK_AK", AK),
+                ("CLOUD_SDK_SK", SK),
+                ("CLOUD_SDK_SECURITY_TOKEN", SECURITY_TOKEN),
+            ],
+            vec![],
+        ),
+        (
+            "iam",
+            vec![("AOM_IAM_PASSWORD", PASSWORD)],
+            vec![
+                "--iam-endpoint",
+                &iam,
+                "--iam-user",
+                "qa",
+                "--iam-domain",
+                "acme",
+            ],
+        ),
     ];
     for (mode, env, extra) in &modes {
-        for variant in [vec![], vec!["-Z", "unstable-options", "--format", "json"], vec!["--list"]] {
-            let mut args = vec!["run", "--endpoint", &echo, "--project-id", PROJECT, "--auth", mode, "--junit", &junit];
-            args.extend(["--capability", "create-workflow", "--capability", "fault-injection"]);
+        for variant in [
+            vec![],
+            vec!["-Z", "unstable-options", "--format", "json"],
+            vec!["--list"],
+        ] {
+            let mut args = vec![
+                "run",
+                "--endpoint",
+                &echo,
+                "--project-id",
+                PROJECT,
+                "--auth",
+                mode,
+                "--junit",
+                &junit,
+            ];
+            args.extend([
+                "--capability",
+                "create-workflow",
+                "--capability",
+                "fault-injection",
+            ]);
             args.extend(extra.iter().copied());
             args.extend(variant.iter().copied());
             let mut cmd = bin();
@@ -301,13 +509,19 @@ fn secrets_never_appear_in_any_output_or_report() {
             } else {
                 // The echo answers 200 everywhere: most cases fail, with excerpts.
                 assert_eq!(r.code, 101, "{label}: {r:?}");
-                assert!(r.stdout.contains("[REDACTED]"), "{label}: the echo must have been redacted: {r:?}");
+                assert!(
+                    r.stdout.contains("[REDACTED]"),
+                    "{label}: the echo must have been redacted: {r:?}"
+                );
             }
             assert_no_secrets(&format!("{label} stdout"), &r.stdout);
             assert_no_secrets(&format!("{label} stderr"), &r.stderr);
             for f in std::fs::read_dir(&reports).into_iter().flatten() {
                 let p = f.unwrap().path();
-                assert_no_secrets(&format!("{label} {}", p.display()), &std::fs::read_to_string(&p).unwrap());
+                assert_no_secrets(
+                    &format!("{label} {}", p.display()),
+                    &std::fs::read_to_string(&p).unwrap(),
+                );
             }
         }
     }

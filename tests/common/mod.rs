@@ -153,7 +153,10 @@ impl Mock {
             .build()
             .unwrap();
         let server = rt
-            .block_on(aom_conformance::mock::MockServer::start(config, ([127, 0, 0, 1], 0).into()))
+            .block_on(aom_conformance::mock::MockServer::start(
+                config,
+                ([127, 0, 0, 1], 0).into(),
+            ))
             .unwrap();
         let url = server.url();
         Mock {
