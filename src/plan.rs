@@ -597,10 +597,7 @@ impl Planner<'_> {
             let p = with(path, &["path".into(), name.as_str().into()]);
             let t = match spec.path.get(name) {
                 Some(src) => self.template(f, &p, src, scope, diags),
-                None if scope.knows(name) => Some(
-                    Template::compile(&format!("{{{{{name}}}}}"), scope)
-                        .expect("a known name compiles"),
-                ),
+                None if scope.knows(name) => Some(Template::var(name)),
                 None => {
                     diags.push(
                         f.locator.value(path),

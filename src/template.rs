@@ -51,6 +51,13 @@ impl Template {
         }
     }
 
+    /// The value of one variable (the caller has checked that the scope knows it).
+    pub fn var(name: &str) -> Self {
+        Template {
+            parts: vec![Part::Var(name.to_owned())],
+        }
+    }
+
     pub fn compile(src: &str, scope: &dyn Scope) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
         let mut rest = src;
