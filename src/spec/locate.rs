@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -57,41 +58,65 @@ impl From<usize> for Seg {
 
 /// Where every node of one YAML document starts. For a mapping entry the position of its
 /// *key* is kept as well, since "unknown field" style messages point at the key.
-#[derive(Debug, Default)]
+///
+/// Loading records only the shallow nodes every case needs (cases, their names, setup
+/// steps); deeper nodes are only wanted for error messages, so the full walk happens on
+/// the first deep lookup. A 10,000-case suite loads without hashing every leaf.
+#[derive(Debug)]
 pub struct Locator {
     file: PathBuf,
+    source: String,
+    shallow: Maps,
+    full: OnceLock<Maps>,
+}
+
+/// Paths up to this many segments are recorded when a file is loaded
+/// (`cases.3.setup.1` is 4).
+const EAGER_DEPTH: usize = 4;
+
+#[derive(Debug, Default)]
+struct Maps {
     values: HashMap<Vec<Seg>, (usize, usize)>,
     keys: HashMap<Vec<Seg>, (usize, usize)>,
 }
 
-impl Locator {
-    /// Walks `source`. A document the event parser rejects yields an empty locator: the
-    /// serde pass reports syntax errors with their own location.
-    pub fn new(file: &Path, source: &str) -> Self {
-        let mut walker = Walker::default();
+impl Maps {
+    /// Walks `source`, recording nodes up to `max_depth` segments deep. A document the
+    /// event parser rejects yields what was seen before the error: the serde pass
+    /// reports syntax errors with their own location.
+    fn walk(source: &str, max_depth: usize) -> Maps {
+        let mut walker = Walker {
+            max_depth,
+            ..Walker::default()
+        };
         let mut parser = Parser::new_from_str(source);
         let _ = parser.load(&mut walker, false);
+        walker.maps
+    }
+}
+
+impl Locator {
+    pub fn new(file: &Path, source: &str) -> Self {
         Locator {
             file: file.to_owned(),
-            values: walker.values,
-            keys: walker.keys,
+            source: source.to_owned(),
+            shallow: Maps::walk(source, EAGER_DEPTH),
+            full: OnceLock::new(),
+        }
+    }
+
+    fn maps(&self, path: &[Seg]) -> &Maps {
+        if path.len() <= EAGER_DEPTH {
+            &self.shallow
+        } else {
+            self.full
+                .get_or_init(|| Maps::walk(&self.source, usize::MAX))
         }
     }
 
     /// The location of the node at `path`, or of its nearest ancestor that exists.
     pub fn value(&self, path: &[Seg]) -> Location {
-        self.find(path, &self.values)
-    }
-
-    /// The location of the key of the mapping entry at `path` (falls back to the value).
-    pub fn key(&self, path: &[Seg]) -> Location {
-        match self.keys.get(path) {
-            Some(&(line, col)) => Location::new(&self.file, line, col),
-            None => self.value(path),
-        }
-    }
-
-    fn find(&self, path: &[Seg], map: &HashMap<Vec<Seg>, (usize, usize)>) -> Location {
+        let map = &self.maps(path).values;
         let mut path = path.to_vec();
         loop {
             if let Some(&(line, col)) = map.get(&path) {
@@ -100,6 +125,14 @@ impl Locator {
             if path.pop().is_none() {
                 return Location::new(&self.file, 1, 1);
             }
+        }
+    }
+
+    /// The location of the key of the mapping entry at `path` (falls back to the value).
+    pub fn key(&self, path: &[Seg]) -> Location {
+        match self.maps(path).keys.get(path) {
+            Some(&(line, col)) => Location::new(&self.file, line, col),
+            None => self.value(path),
         }
     }
 }
@@ -118,29 +151,31 @@ enum Frame {
 
 #[derive(Default)]
 struct Walker {
+    max_depth: usize,
+    /// How many open collections pushed no path segment (only the root).
+    rootless: usize,
     stack: Vec<Frame>,
     path: Vec<Seg>,
-    values: HashMap<Vec<Seg>, (usize, usize)>,
-    keys: HashMap<Vec<Seg>, (usize, usize)>,
+    maps: Maps,
 }
 
 impl Walker {
-    /// Decides where the node that starts now sits. Returns `None` when the node is a
-    /// mapping key rather than a value.
-    fn enter(&mut self) -> Option<Vec<Seg>> {
+    /// The segment of the node that starts now, or `None` when the node is a mapping key
+    /// rather than a value (or the document root).
+    fn enter(&mut self) -> Option<Seg> {
         match self.stack.last_mut() {
-            None => Some(Vec::new()),
+            None => None,
             Some(Frame::Seq { next }) => {
-                let mut p = self.path.clone();
-                p.push(Seg::Index(*next));
                 *next += 1;
-                Some(p)
+                Some(Seg::Index(*next - 1))
             }
-            Some(Frame::Map { pending_key, .. }) => pending_key.take().map(|k| {
-                let mut p = self.path.clone();
-                p.push(Seg::Key(k));
-                p
-            }),
+            Some(Frame::Map { pending_key, .. }) => pending_key.take().map(Seg::Key),
+        }
+    }
+
+    fn record_value(&mut self, at: (usize, usize)) {
+        if self.path.len() <= self.max_depth {
+            self.maps.values.insert(self.path.clone(), at);
         }
     }
 }
@@ -153,38 +188,63 @@ fn pos(mark: Marker) -> (usize, usize) {
 impl MarkedEventReceiver for Walker {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(value, ..) => match self.enter() {
-                Some(p) => {
-                    self.values.insert(p, pos(mark));
-                }
-                None => {
+            Event::Scalar(value, ..) => {
+                let is_key = matches!(
+                    self.stack.last(),
+                    Some(Frame::Map {
+                        pending_key: None,
+                        ..
+                    })
+                );
+                if is_key {
+                    let deep = self.path.len() + 1 > self.max_depth;
+                    let shallow_enough = self.path.len() <= self.max_depth;
                     if let Some(Frame::Map { pending_key, first }) = self.stack.last_mut() {
-                        if std::mem::take(first) {
-                            self.values.insert(self.path.clone(), pos(mark));
+                        let first = std::mem::take(first);
+                        *pending_key = Some(value.clone());
+                        if first && shallow_enough {
+                            self.maps.values.insert(self.path.clone(), pos(mark));
                         }
-                        let mut p = self.path.clone();
-                        p.push(Seg::Key(value.clone()));
-                        self.keys.insert(p, pos(mark));
-                        *pending_key = Some(value);
+                        if !deep {
+                            let mut p = self.path.clone();
+                            p.push(Seg::Key(value));
+                            self.maps.keys.insert(p, pos(mark));
+                        }
                     }
+                } else if let Some(seg) = self.enter() {
+                    self.path.push(seg);
+                    self.record_value(pos(mark));
+                    self.path.pop();
+                } else {
+                    self.record_value(pos(mark));
                 }
-            },
+            }
             Event::Alias(_) => {
-                if let Some(p) = self.enter() {
-                    self.values.insert(p, pos(mark));
+                if let Some(seg) = self.enter() {
+                    self.path.push(seg);
+                    self.record_value(pos(mark));
+                    self.path.pop();
                 }
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
-                // A complex (non-scalar) key: give it a placeholder name so the walk
-                // stays balanced; case files never use them.
-                let p = self.enter().unwrap_or_else(|| {
-                    let mut p = self.path.clone();
-                    p.push(Seg::Key(String::from("?")));
-                    p
-                });
-                self.values.insert(p.clone(), pos(mark));
-                self.path = p;
+                let is_key = matches!(
+                    self.stack.last(),
+                    Some(Frame::Map {
+                        pending_key: None,
+                        ..
+                    })
+                );
+                // A complex (non-scalar) key gets a placeholder name so the walk stays
+                // balanced; case files never use them.
+                let seg = if is_key {
+                    Some(Seg::Key(String::from("?")))
+                } else {
+                    self.enter()
+                };
+                // The root has no segment; every other node pushes one, popped at its end.
+                self.path.extend(seg.clone());
+                self.record_value(pos(mark));
                 self.stack.push(if is_map {
                     Frame::Map {
                         pending_key: None,
@@ -193,10 +253,17 @@ impl MarkedEventReceiver for Walker {
                 } else {
                     Frame::Seq { next: 0 }
                 });
+                if seg.is_none() {
+                    self.rootless += 1;
+                }
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
-                self.path.pop();
+                if self.stack.len() < self.rootless {
+                    self.rootless -= 1;
+                } else {
+                    self.path.pop();
+                }
             }
             _ => {}
         }
@@ -227,6 +294,21 @@ mod tests {
             at(&["cases".into(), 1.into(), "expect".into(), "status".into()]),
             (6, 32)
         );
+        // Deeper than the eager walk: found by the full walk on demand.
+        let src = "cases:\n  - request:\n      body:\n        a:\n          b: \"{{x}}\"\n";
+        let deep = Locator::new(Path::new("g.yaml"), src);
+        let p: Vec<Seg> = vec![
+            "cases".into(),
+            0.into(),
+            "request".into(),
+            "body".into(),
+            "a".into(),
+            "b".into(),
+        ];
+        let l = deep.value(&p);
+        assert_eq!((l.line, l.col), (5, 14));
+        let k = deep.key(&p);
+        assert_eq!((k.line, k.col), (5, 11));
         // A missing node falls back to its nearest ancestor.
         assert_eq!(at(&["cases".into(), 1.into(), "nope".into()]), (6, 6));
     }
