@@ -31,6 +31,9 @@ use crate::target::{self, CAPABILITIES, ProcessEnv, Target, TargetArgs};
 use crate::template::Vars;
 
 pub const EXIT_FAILED: u8 = 101;
+/// More located problems than this are counted, not listed: a generated suite with one
+/// systematic mistake should not scroll the first error off the screen.
+const MAX_ERRORS_SHOWN: usize = 50;
 pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
 
@@ -117,8 +120,16 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One line per located problem, each prefixed, so they read like rustc's.
-            for line in e.to_string().lines() {
+            let text = e.to_string();
+            let lines: Vec<&str> = text.lines().collect();
+            for line in lines.iter().take(MAX_ERRORS_SHOWN) {
                 eprintln!("error: {line}");
+            }
+            if lines.len() > MAX_ERRORS_SHOWN {
+                eprintln!(
+                    "error: … and {} more problems (fix these first)",
+                    lines.len() - MAX_ERRORS_SHOWN
+                );
             }
             ExitCode::from(e.exit_code())
         }
