@@ -1,1 +1,205 @@
-//! placeholder
+//! The reference AOM mock: the CMS-workflow operations over HTTP/1.1, in memory, with both
+//! authentication schemes of the real cloud and opt-in fault injection.
+//!
+//! Files: `mod.rs` (configuration, [`MockServer`]), `server.rs` (accept loop, connections,
+//! shutdown), `routes.rs` (router, request pipeline, handlers), `auth.rs` (token and AK/SK
+//! verification, body buffering), `state.rs` (the store and ids), `model.rs` (bodies and
+//! their validation), `errors.rs` (error bodies), `fault.rs` (`X-Aom-Mock-Fault`), `cli.rs`
+//! (`aom-conformance mock`). `docs/mock.md` is the user-facing description.
+//!
+//! # Operations
+//!
+//! | operation | method and path (`/v1/{project_id}/cms/…`) | 200 body |
+//! |---|---|---|
+//! | CreateWorkflow | `POST workflow` | the workflow, with `id` |
+//! | ListWorkflow | `POST workflow-list` | `{"elements":[…],"total_elements":n}` |
+//! | ExecuteWorkflow | `POST workflow/{workflow_id}/executions` | `{"execution_id":…}` |
+//! | ListWorkflowExecutions | `GET workflow/{workflow_id}/executions` | top-level array, newest first |
+//! | SearchWorkflowExecutionDetail | `GET workflow/{workflow_id}/executions/{execution_id}/status` | the execution |
+//! | StopExecution | `POST workflow/{workflow_id}/executions/{execution_id}/terminate` | `{"result":"success"}` |
+//! | UpdateWorkflowTriggerStatus | `PUT workflow/{workflow_id}/trigger/action?action=enable\|disable` | `{"result":"success"}` |
+//!
+//! # Choices where the documentation is silent
+//!
+//! * Order of checks: route (404 `MOCK.ROUTE_NOT_FOUND`, 405 `MOCK.METHOD_NOT_ALLOWED`) →
+//!   credentials (401; the body is read here, 413 over 1 MiB) → `Content-Type` → path
+//!   parameters (400) → the credential's project grant (401) → body (400) → fault →
+//!   operation. The grant is checked after path validation so a malformed `project_id`
+//!   reads as 400, not as a foreign project.
+//! * Error bodies are `{"error_code","error_msg","http_code"}` with an integer `http_code`
+//!   (the response tables; some doc examples use `error_message` and a string). Documented
+//!   codes are used where documented; everything else has a `MOCK.*` code so nobody
+//!   mistakes it for a real AOM code.
+//! * An execution starts as `executing` and never finishes on its own (tests stay
+//!   deterministic); StopExecution turns it into `cancel` and sets `end_time` (0 while
+//!   running) and `last_update_time`. Times are UTC milliseconds.
+//! * Unknown workflow or execution, in every operation that names one (ListWorkflowExecutions
+//!   and ExecuteWorkflow included): 404 `AOM.31001306` "Execution not exist. recordInfo is not
+//!   exist.". Ids the mock did not issue are unknown.
+//! * StopExecution on an execution that is no longer running: 400 `AOM.31001418`.
+//! * 500 (fault `internal-error` only): `AOM.31001405` with "execution internal server
+//!   error." for ListWorkflowExecutions and "workflow internal server error." elsewhere.
+//! * Store full: 409 `MOCK.QUOTA_EXCEEDED` ([`MockConfig::max_workflows_per_project`],
+//!   [`MockConfig::max_executions_per_workflow`]). Projects exist only for project ids a
+//!   credential is bound to, so their number is bounded by the configuration.
+//! * CreateWorkflow: `name` 1–64 letters, digits, `-`, `_` and CJK ideographs (the CN docs
+//!   allow Chinese, the EN docs do not); `type` `cron|manual`; `description` 0–128 (the docs
+//!   say 1–128 but their own example has `""`); other documented limits as documented.
+//!   Names need not be unique. Ids are opaque 32-hex strings.
+//! * ListWorkflow: an empty body means `{}`; `page` 0 and 1 both mean the first page (the
+//!   docs say min 1, default 0); default `size` 10; sort default `create_time` `DESC`.
+//! * Body-less operations accept an empty body or any JSON (the SDK may send `{}`); a
+//!   non-JSON body is 400 `MOCK.MALFORMED_JSON`.
+//! * `Content-Type` must be `application/json` (parameters such as `;charset=utf8` allowed)
+//!   on every operation, GETs included: missing 400 `MOCK.MISSING_CONTENT_TYPE`, other 415
+//!   `MOCK.UNSUPPORTED_MEDIA_TYPE`.
+//! * `X-Auth-Token` wins over `Authorization` when both are sent. An empty or over-long
+//!   (> 40960) token is 400 `MOCK.INVALID_PARAMETER`; an unknown one, or a token or key
+//!   not bound to the path's project, is 401 `AOM.31009004`. With `gateway_auth_errors`
+//!   credential failures (not grant failures, which AOM itself detects) are answered as
+//!   the API gateway does: 401 `APIGW.0301` with `request_id`.
+//! * UpdateWorkflowTriggerStatus answers `{"result":"success"}`: the documented example
+//!   `{"success"}` is not JSON.
+//! * Every answer carries `Content-Type: application/json;charset=UTF-8` and `X-Request-Id`
+//!   (32 hex). Malformed HTTP that hyper rejects before routing is answered by hyper itself.
+
+mod auth;
+pub mod cli;
+mod errors;
+mod fault;
+mod model;
+mod routes;
+mod server;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::auth::Secret;
+pub use auth::{MAX_BODY_BYTES, MAX_TOKEN_LEN};
+pub use fault::{FAULT_HEADER, MAX_DELAY_MS};
+pub use routes::REQUEST_ID_HEADER;
+pub use server::SHUTDOWN_GRACE;
+
+use server::Phase;
+use state::{IdGen, Store};
+
+/// An `X-Auth-Token` the mock accepts and the projects it may use.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub token: Secret,
+    pub projects: Vec<String>,
+}
+
+/// An AK/SK pair the mock accepts and the projects it may use.
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub ak: String,
+    pub sk: Secret,
+    pub projects: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    pub tokens: Vec<TokenGrant>,
+    pub keys: Vec<AccessKey>,
+    /// Honour `X-Aom-Mock-Fault`.
+    pub faults: bool,
+    /// Answer credential failures as the API gateway (`APIGW.0301`) instead of AOM.
+    pub gateway_auth_errors: bool,
+    pub max_workflows_per_project: usize,
+    pub max_executions_per_workflow: usize,
+    /// Largest accepted distance between `X-Sdk-Date` and the clock; `None`: not checked
+    /// (for fixed-date vectors).
+    pub max_sdk_date_skew: Option<Duration>,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            tokens: Vec::new(),
+            keys: Vec::new(),
+            faults: false,
+            gateway_auth_errors: false,
+            max_workflows_per_project: 10_000,
+            max_executions_per_workflow: 1_000_000,
+            max_sdk_date_skew: Some(Duration::from_secs(15 * 60)),
+        }
+    }
+}
+
+/// Shared by every request.
+#[derive(Debug)]
+pub(crate) struct App {
+    config: MockConfig,
+    credentials: auth::Credentials,
+    store: Store,
+    request_ids: IdGen,
+}
+
+/// The request id of the current request (request extension).
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub String);
+
+/// A running mock. Dropping it stops it abruptly; [`MockServer::shutdown`] stops it gracefully.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    phase: watch::Sender<Phase>,
+    accept_task: JoinHandle<()>,
+}
+
+impl MockServer {
+    /// Binds `listen` (port 0: any free port) and spawns the accept loop on the current
+    /// tokio runtime.
+    pub async fn start(config: MockConfig, listen: SocketAddr) -> std::io::Result<MockServer> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(App {
+            credentials: auth::Credentials::new(&config),
+            store: Store::new(
+                config.max_workflows_per_project,
+                config.max_executions_per_workflow,
+            ),
+            request_ids: IdGen::new(),
+            config,
+        });
+        let (phase, phase_rx) = watch::channel(Phase::Serving);
+        let accept_task =
+            tokio::spawn(server::accept_loop(listener, routes::router(app), phase_rx));
+        Ok(MockServer {
+            addr,
+            phase,
+            accept_task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, e.g. `http://127.0.0.1:8080`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish for up to [`SHUTDOWN_GRACE`], then
+    /// drops the remaining connections.
+    pub async fn shutdown(self) {
+        // Errors only mean every receiver is already gone, i.e. nothing left to stop.
+        let _ = self.phase.send(Phase::Draining);
+        let _ = self.accept_task.await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.phase.closed())
+            .await
+            .is_err()
+        {
+            let _ = self.phase.send(Phase::Kill);
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.phase.closed()).await;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! `aom-conformance mock`: arguments and the blocking entry point.
+//!
+//! Prints `aom-conformance mock listening on http://ADDR` (then any generated project id and
+//! token) on stdout, serves until SIGINT/SIGTERM, and shuts down gracefully. SKs are never
+//! printed; tokens are printed only when the mock generated them.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::{AccessKey, MockConfig, MockServer, TokenGrant};
+use crate::auth::Secret;
+
+/// Serve the reference AOM mock.
+#[derive(clap::Args, Debug)]
+pub struct MockArgs {
+    /// Address to listen on; port 0 picks a free port (the listen line shows which).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        env = "AOM_MOCK_LISTEN"
+    )]
+    pub listen: SocketAddr,
+
+    /// Accept this X-Auth-Token (repeatable). Every token and key may use every --project-id.
+    #[arg(long = "token", value_name = "TOKEN", value_parser = secret, env = "AOM_MOCK_TOKEN", hide_env_values = true)]
+    pub tokens: Vec<Secret>,
+
+    /// Accept AK/SK signatures by this access key (repeatable; pair the n-th --ak with the n-th --sk).
+    #[arg(long = "ak", value_name = "AK", env = "AOM_MOCK_AK")]
+    pub aks: Vec<String>,
+
+    /// Secret key of the matching --ak (repeatable). Prefer AOM_MOCK_SK: command lines are visible to other users.
+    #[arg(long = "sk", value_name = "SK", value_parser = secret, env = "AOM_MOCK_SK", hide_env_values = true)]
+    pub sks: Vec<Secret>,
+
+    /// Project id (32 characters) the credentials may use (repeatable). Without one, a project id is generated and printed.
+    #[arg(long = "project-id", value_name = "ID", env = "AOM_MOCK_PROJECT_ID")]
+    pub project_ids: Vec<String>,
+
+    /// Honour the X-Aom-Mock-Fault request header: internal-error, delay=<ms>, drop-connection.
+    #[arg(long)]
+    pub faults: bool,
+
+    /// Answer missing or bad credentials as the API gateway does (401 APIGW.0301 with request_id) instead of AOM.31009004.
+    #[arg(long)]
+    pub gateway_auth_errors: bool,
+
+    /// Most workflows one project may hold; CreateWorkflow beyond it answers 409 MOCK.QUOTA_EXCEEDED.
+    #[arg(long, value_name = "N", default_value_t = MockConfig::default().max_workflows_per_project)]
+    pub max_workflows_per_project: usize,
+
+    /// Most executions one workflow may hold; ExecuteWorkflow beyond it answers 409 MOCK.QUOTA_EXCEEDED.
+    #[arg(long, value_name = "N", default_value_t = MockConfig::default().max_executions_per_workflow)]
+    pub max_executions_per_workflow: usize,
+
+    /// Largest accepted distance in seconds between X-Sdk-Date and the mock's clock; 0 turns the check off.
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub max_sdk_date_skew: u64,
+}
+
+fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
+/// Why `aom-conformance mock` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum MockCliError {
+    /// `--ak` and `--sk` were not given the same number of times.
+    #[error("--ak was given {aks} times but --sk {sks} times; give them in pairs")]
+    UnpairedKeys { aks: usize, sks: usize },
+    /// A `--project-id` is not 32 characters long.
+    #[error("--project-id {0:?} must be exactly 32 characters long")]
+    InvalidProjectId(String),
+    /// A store limit was set to 0, which would refuse every create.
+    #[error("{0} must be at least 1")]
+    ZeroLimit(&'static str),
+    /// The OS random source failed while generating a token or project id.
+    #[error("cannot generate random credentials: {0}")]
+    Random(getrandom::Error),
+    /// The tokio runtime could not be built.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// Signal handlers could not be installed, so the mock could not be stopped cleanly.
+    #[error("cannot install signal handlers: {0}")]
+    Signal(std::io::Error),
+    /// Writing the listen line to stdout failed (e.g. closed pipe).
+    #[error("cannot write to stdout: {0}")]
+    Stdout(std::io::Error),
+}
+
+fn random_hex(bytes: usize) -> Result<String, MockCliError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(MockCliError::Random)?;
+    Ok(hex::encode(buf))
+}
+
+/// What the listen line is followed by: credentials the user has to learn from us.
+struct Generated {
+    project_id: Option<String>,
+    token: Option<Secret>,
+}
+
+fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError> {
+    if args.aks.len() != args.sks.len() {
+        return Err(MockCliError::UnpairedKeys {
+            aks: args.aks.len(),
+            sks: args.sks.len(),
+        });
+    }
+    if let Some(bad) = args.project_ids.iter().find(|p| p.chars().count() != 32) {
+        return Err(MockCliError::InvalidProjectId(bad.clone()));
+    }
+    if args.max_workflows_per_project == 0 {
+        return Err(MockCliError::ZeroLimit("--max-workflows-per-project"));
+    }
+    if args.max_executions_per_workflow == 0 {
+        return Err(MockCliError::ZeroLimit("--max-executions-per-workflow"));
+    }
+    let mut generated = Generated {
+        project_id: None,
+        token: None,
+    };
+    let projects = if args.project_ids.is_empty() {
+        // 16 random bytes in hex: 32 characters, the documented project id length.
+        let id = random_hex(16)?;
+        generated.project_id = Some(id.clone());
+        vec![id]
+    } else {
+        args.project_ids.clone()
+    };
+    let mut tokens = args.tokens.clone();
+    if tokens.is_empty() && args.aks.is_empty() {
+        let token = Secret::new(random_hex(32)?);
+        generated.token = Some(token.clone());
+        tokens.push(token);
+    }
+    let config = MockConfig {
+        tokens: tokens
+            .into_iter()
+            .map(|token| TokenGrant {
+                token,
+                projects: projects.clone(),
+            })
+            .collect(),
+        keys: args
+            .aks
+            .iter()
+            .zip(&args.sks)
+            .map(|(ak, sk)| AccessKey {
+                ak: ak.clone(),
+                sk: sk.clone(),
+                projects: projects.clone(),
+            })
+            .collect(),
+        faults: args.faults,
+        gateway_auth_errors: args.gateway_auth_errors,
+        max_workflows_per_project: args.max_workflows_per_project,
+        max_executions_per_workflow: args.max_executions_per_workflow,
+        max_sdk_date_skew: (args.max_sdk_date_skew > 0)
+            .then(|| Duration::from_secs(args.max_sdk_date_skew)),
+    };
+    Ok((config, generated))
+}
+
+/// Runs the mock until SIGINT/SIGTERM, on a runtime of its own.
+pub fn run(args: MockArgs) -> Result<(), MockCliError> {
+    let (config, generated) = build_config(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(MockCliError::Runtime)?;
+    runtime.block_on(async {
+        // Installed before the listen line, so a signal right after it is not lost.
+        let stop = stop_signal()?;
+        let server = MockServer::start(config, args.listen)
+            .await
+            .map_err(|source| MockCliError::Bind {
+                addr: args.listen,
+                source,
+            })?;
+        let mut out = std::io::stdout().lock();
+        let mut lines = vec![format!(
+            "aom-conformance mock listening on {}",
+            server.url()
+        )];
+        if let Some(project_id) = &generated.project_id {
+            lines.push(format!("project id: {project_id}"));
+        }
+        if let Some(token) = &generated.token {
+            lines.push(format!("token: {}", token.expose()));
+        }
+        for line in lines {
+            writeln!(out, "{line}").map_err(MockCliError::Stdout)?;
+        }
+        out.flush().map_err(MockCliError::Stdout)?;
+        drop(out);
+        stop.await;
+        server.shutdown().await;
+        Ok(())
+    })
+}
+
+/// Resolves on the first SIGINT or SIGTERM (Ctrl-C elsewhere).
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, MockCliError> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(MockCliError::Signal)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(MockCliError::Signal)?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        mock: MockArgs,
+    }
+
+    fn parse(args: &[&str]) -> MockArgs {
+        Cli::try_parse_from(std::iter::once("mock").chain(args.iter().copied()))
+            .unwrap()
+            .mock
+    }
+
+    #[test]
+    fn generates_a_token_and_project_when_none_given() {
+        let (config, generated) = build_config(&parse(&[])).unwrap();
+        let project = generated.project_id.unwrap();
+        assert_eq!(project.len(), 32);
+        assert_eq!(config.tokens.len(), 1);
+        assert_eq!(config.tokens[0].projects, vec![project]);
+        assert_eq!(Some(&config.tokens[0].token), generated.token.as_ref());
+    }
+
+    #[test]
+    fn keys_come_in_pairs_and_generate_no_token() {
+        let p = "0123456789abcdef0123456789abcdef";
+        let (config, generated) =
+            build_config(&parse(&["--ak", "A", "--sk", "S", "--project-id", p])).unwrap();
+        assert!(generated.token.is_none() && generated.project_id.is_none());
+        assert!(config.tokens.is_empty());
+        assert_eq!(config.keys[0].sk.expose(), "S");
+        assert!(matches!(
+            build_config(&parse(&["--ak", "A", "--ak", "B", "--sk", "S"])),
+            Err(MockCliError::UnpairedKeys { aks: 2, sks: 1 })
+        ));
+        assert!(matches!(
+            build_config(&parse(&["--project-id", "short"])),
+            Err(MockCliError::InvalidProjectId(_))
+        ));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let args = parse(&["--token", "tok-123", "--ak", "A", "--sk", "sk-456"]);
+        let shown = format!("{args:?}");
+        assert!(
+            !shown.contains("tok-123") && !shown.contains("sk-456"),
+            "{shown}"
+        );
+    }
+}

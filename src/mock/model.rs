@@ -1,0 +1,369 @@
+//! Request and response bodies with the documented field names, and the validation of the
+//! documented constraints on request bodies.
+
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use super::errors::ApiError;
+use super::state::{Execution, IdGen, Runs, Workflow};
+
+/// Constant creator shown in `create_by`/`update_by`: the mock has no IAM user names.
+pub(crate) const MOCK_USER: &str = "mock-user";
+
+/// CreateWorkflow body. Unknown fields are ignored, as real APIs do.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub(crate) struct WorkflowSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_scenario: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_type: Option<String>,
+}
+
+fn chars_between(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let len = value.chars().count();
+    if (min..=max).contains(&len) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_parameter(format!(
+            "{field} must be {min}-{max} characters long."
+        )))
+    }
+}
+
+fn optional(
+    field: &'static str,
+    value: &Option<String>,
+    min: usize,
+    max: usize,
+) -> Result<(), ApiError> {
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| chars_between(field, v, min, max))
+}
+
+fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_parameter(format!(
+            "{field} must be one of {}.",
+            allowed.join(", ")
+        )))
+    }
+}
+
+/// Letters, digits, `-`, `_` (EN docs) and CJK ideographs (CN docs).
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || c == '-'
+        || c == '_'
+        || ('\u{4e00}'..='\u{9fff}').contains(&c)
+        || ('\u{3400}'..='\u{4dbf}').contains(&c)
+}
+
+impl WorkflowSpec {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        chars_between("name", &self.name, 1, 64)?;
+        if !self.name.chars().all(is_name_char) {
+            return Err(ApiError::invalid_parameter(
+                "name may contain only letters, digits, '-', '_' and Chinese characters.",
+            ));
+        }
+        one_of("type", &self.kind, &["cron", "manual"])?;
+        // The docs say 1-128, but their own list example carries "description":"".
+        optional("description", &self.description, 0, 128)?;
+        if self.tags.as_ref().is_some_and(|t| t.len() > 20) {
+            return Err(ApiError::invalid_parameter(
+                "tags may hold at most 20 pairs.",
+            ));
+        }
+        optional("template_name", &self.template_name, 1, 64)?;
+        optional("template_id", &self.template_id, 1, 64)?;
+        optional("job_name", &self.job_name, 1, 64)?;
+        optional("job_id", &self.job_id, 1, 64)?;
+        optional("service_scenario", &self.service_scenario, 1, 64)?;
+        optional("service_name", &self.service_name, 1, 128)?;
+        if let Some(task_type) = &self.task_type {
+            one_of(
+                "task_type",
+                task_type,
+                &["package", "script", "job", "cloud", "standard", "customize"],
+            )?;
+        }
+        if let Some(quote) = &self.quote {
+            if !(1..=128).contains(&quote.len()) {
+                return Err(ApiError::invalid_parameter("quote must hold 1-128 items."));
+            }
+            for item in quote {
+                chars_between("quote item", item, 1, 128)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ListWorkflow body; every field optional, an empty body means `{}`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListWorkflowRequest {
+    pub search: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub tags: Option<Map<String, Value>>,
+    pub page: Option<i64>,
+    pub size: Option<i64>,
+    pub enterprise_project_id: Option<String>,
+    pub create_by: Option<String>,
+    pub sort_field: Option<String>,
+    pub sort_type: Option<String>,
+    pub search_time_start: Option<i64>,
+    pub search_time_end: Option<i64>,
+    pub status: Option<String>,
+}
+
+pub(crate) const WORKFLOW_STATUSES: &[&str] = &[
+    "success",
+    "fail",
+    "executing",
+    "cancel",
+    "waitExecute",
+    "waitApproval",
+    "approvalFailed",
+    "pausing",
+    "canceling",
+];
+
+impl ListWorkflowRequest {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        optional("search", &self.search, 1, 64)?;
+        if let Some(kind) = &self.kind {
+            one_of("type", kind, &["cron", "event", "manual"])?;
+        }
+        if self.tags.as_ref().is_some_and(|t| t.len() > 10) {
+            return Err(ApiError::invalid_parameter(
+                "tags may hold at most 10 pairs.",
+            ));
+        }
+        // The docs say min 1 but "default 0": both 0 and 1 mean the first page.
+        if self.page.is_some_and(|p| !(0..=9_999_999).contains(&p)) {
+            return Err(ApiError::invalid_parameter("page must be 0-9999999."));
+        }
+        if self.size.is_some_and(|s| !(1..=100).contains(&s)) {
+            return Err(ApiError::invalid_parameter("size must be 1-100."));
+        }
+        optional("enterprise_project_id", &self.enterprise_project_id, 1, 64)?;
+        optional("create_by", &self.create_by, 1, 64)?;
+        if let Some(field) = &self.sort_field {
+            one_of(
+                "sort_field",
+                field,
+                &["create_time", "last_execution_start_time", "update_time"],
+            )?;
+        }
+        if let Some(order) = &self.sort_type {
+            one_of("sort_type", order, &["ASC", "DESC"])?;
+        }
+        for (field, t) in [
+            ("search_time_start", self.search_time_start),
+            ("search_time_end", self.search_time_end),
+        ] {
+            if t.is_some_and(|t| !(0..=9_999_999_999_999).contains(&t)) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "{field} must be 0-9999999999999."
+                )));
+            }
+        }
+        if let Some(status) = &self.status {
+            one_of("status", status, WORKFLOW_STATUSES)?;
+        }
+        Ok(())
+    }
+}
+
+/// An id serialized straight from prefix and counter, without an intermediate `String`.
+pub(crate) struct RenderedId<'a>(pub &'a IdGen, pub u64);
+
+impl Serialize for RenderedId<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}{:016x}", self.0.prefix(), self.1))
+    }
+}
+
+/// The mutable facts of a workflow, copied out from under its lock.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WorkflowDynamics {
+    pub last: Option<Execution>,
+    pub trigger_status: Option<&'static str>,
+    pub update_time: i64,
+}
+
+impl WorkflowDynamics {
+    pub fn of(runs: &Runs) -> Self {
+        WorkflowDynamics {
+            last: runs.executions.last().copied(),
+            trigger_status: runs.trigger_status,
+            update_time: runs.update_time,
+        }
+    }
+}
+
+/// A workflow as CreateWorkflow and ListWorkflow return it.
+#[derive(Serialize)]
+pub(crate) struct WorkflowView<'a> {
+    id: RenderedId<'a>,
+    #[serde(flatten)]
+    spec: &'a WorkflowSpec,
+    project_id: &'a str,
+    enterprise_project_id: &'static str,
+    create_time: i64,
+    create_by: &'static str,
+    update_time: i64,
+    update_by: &'static str,
+    is_delete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_execution_id: Option<RenderedId<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_execution_start_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_execution_end_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_execute_by: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trigger_status: Option<&'static str>,
+}
+
+impl<'a> WorkflowView<'a> {
+    pub fn new(ids: &'a IdGen, workflow: &'a Workflow, dynamics: WorkflowDynamics) -> Self {
+        let last = dynamics.last;
+        WorkflowView {
+            id: RenderedId(ids, workflow.n),
+            spec: &workflow.spec,
+            project_id: &workflow.project_id,
+            enterprise_project_id: "0",
+            create_time: workflow.create_time,
+            create_by: MOCK_USER,
+            update_time: dynamics.update_time,
+            update_by: MOCK_USER,
+            is_delete: false,
+            status: last.map(|e| e.status.as_str()),
+            last_execution_id: last.map(|e| RenderedId(ids, e.n)),
+            last_execution_start_time: last.map(|e| e.begin_time),
+            last_execution_end_time: last.map(|e| e.end_time),
+            last_execute_by: last.map(|_| MOCK_USER),
+            trigger_status: dynamics.trigger_status,
+        }
+    }
+}
+
+/// An execution as ListWorkflowExecutions and SearchWorkflowExecutionDetail return it.
+/// The mock runs no nodes, so `execution_result_list` is empty.
+#[derive(Serialize)]
+pub(crate) struct ExecutionView<'a> {
+    workflow_id: RenderedId<'a>,
+    execution_id: RenderedId<'a>,
+    project_id: &'a str,
+    status: &'static str,
+    begin_time: i64,
+    end_time: i64,
+    last_update_time: i64,
+    created_by: &'static str,
+    approve_user_name_list: [&'static str; 0],
+    execution_result_list: [&'static str; 0],
+    workflow_edit_time: i64,
+}
+
+impl<'a> ExecutionView<'a> {
+    pub fn new(ids: &'a IdGen, workflow: &'a Workflow, e: &Execution) -> Self {
+        ExecutionView {
+            workflow_id: RenderedId(ids, workflow.n),
+            execution_id: RenderedId(ids, e.n),
+            project_id: &workflow.project_id,
+            status: e.status.as_str(),
+            begin_time: e.begin_time,
+            end_time: e.end_time,
+            last_update_time: e.last_update_time,
+            created_by: MOCK_USER,
+            approve_user_name_list: [],
+            execution_result_list: [],
+            workflow_edit_time: workflow.create_time,
+        }
+    }
+}
+
+/// ListWorkflowExecutions' top-level array, newest first, serialized straight from the
+/// locked list.
+pub(crate) struct ExecutionList<'a> {
+    pub ids: &'a IdGen,
+    pub workflow: &'a Workflow,
+    pub executions: &'a [Execution],
+}
+
+impl Serialize for ExecutionList<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.executions.len()))?;
+        for e in self.executions.iter().rev() {
+            seq.serialize_element(&ExecutionView::new(self.ids, self.workflow, e))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct ExecuteResponse<'a> {
+    pub execution_id: RenderedId<'a>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ResultResponse {
+    pub result: &'static str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct WorkflowPage<'a> {
+    pub elements: Vec<WorkflowView<'a>>,
+    pub total_elements: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: &str) -> Result<(), ApiError> {
+        serde_json::from_str::<WorkflowSpec>(json)
+            .unwrap()
+            .validate()
+    }
+
+    #[test]
+    fn names_follow_the_documented_alphabet() {
+        assert!(spec(r#"{"name":"ok-name_1","type":"manual"}"#).is_ok());
+        assert!(spec(r#"{"name":"任务一","type":"cron"}"#).is_ok());
+        assert!(spec(r#"{"name":"bad name","type":"cron"}"#).is_err());
+        assert!(spec(r#"{"name":"","type":"cron"}"#).is_err());
+        assert!(spec(&format!(r#"{{"name":"{}","type":"cron"}}"#, "a".repeat(65))).is_err());
+        assert!(spec(r#"{"name":"x","type":"event"}"#).is_err());
+    }
+}
