@@ -440,16 +440,9 @@ async fn preflight(endpoint: &str, timeout: Duration, insecure: bool) -> Result<
         .map_err(|e| CliError::Input(e.to_string()))?;
     match client.get(endpoint).send().await {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let mut msg = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                msg = format!("{msg}: {s}");
-                src = s.source();
-            }
-            Err(CliError::Unreachable(format!(
-                "cannot reach endpoint {endpoint}: {msg}"
-            )))
-        }
+        Err(e) => Err(CliError::Unreachable(format!(
+            "cannot reach endpoint {endpoint}: {}",
+            crate::http::error_chain(&e)
+        ))),
     }
 }

@@ -288,7 +288,7 @@ impl Client {
 
 /// reqwest's top-level message is vague ("error sending request"); the cause chain says
 /// what really happened ("Connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {

@@ -286,15 +286,8 @@ pub fn load_file(path: &Path) -> Result<(TargetFile, Locator), TargetError> {
             message: format!("cannot read target file: {e}"),
         })
     })?;
-    let file: TargetFile = serde_yaml::from_str(&text).map_err(|e| {
-        let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-        let msg = e.to_string();
-        let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
-        TargetError::File(Diagnostic {
-            at: Location::new(path, line, col),
-            message: msg.replace('`', "\""),
-        })
-    })?;
+    let file: TargetFile = serde_yaml::from_str(&text)
+        .map_err(|e| TargetError::File(crate::spec::load::yaml_diagnostic(path, &e)))?;
     Ok((file, Locator::new(path, &text)))
 }
 

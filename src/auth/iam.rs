@@ -69,15 +69,7 @@ pub async fn fetch_token(
         .json(&body)
         .send()
         .await
-        .map_err(|e| {
-            let mut reason = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                reason = format!("{reason}: {s}");
-                src = s.source();
-            }
-            unreachable(reason)
-        })?;
+        .map_err(|e| unreachable(crate::http::error_chain(&e)))?;
     let status = resp.status().as_u16();
     if !resp.status().is_success() {
         return Err(IamError::Rejected {

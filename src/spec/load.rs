@@ -106,13 +106,7 @@ pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
         at: Location::new(path, 1, 1),
         message: format!("cannot read: {e}"),
     })?;
-    let doc: CaseFile = serde_yaml::from_str(&source).map_err(|e| {
-        let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-        Diagnostic {
-            at: Location::new(path, line, col),
-            message: clean_yaml_message(&e.to_string()),
-        }
-    })?;
+    let doc: CaseFile = serde_yaml::from_str(&source).map_err(|e| yaml_diagnostic(path, &e))?;
     let locator = Locator::new(path, &source);
     Ok(SpecFile {
         path: path.to_owned(),
@@ -121,14 +115,17 @@ pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
     })
 }
 
-/// serde_yaml ends messages with " at line L column C"; the location is printed in front
-/// instead. Backticks around names become quotes, which read better in a terminal.
-fn clean_yaml_message(msg: &str) -> String {
-    let msg = match msg.rfind(" at line ") {
-        Some(i) => &msg[..i],
-        None => msg,
-    };
-    msg.replace('`', "\"")
+/// A serde_yaml error as a located diagnostic. serde_yaml ends messages with " at line L
+/// column C"; the location is printed in front instead, rustc style. Backticks around
+/// names become quotes, which read better in a terminal.
+pub fn yaml_diagnostic(path: &Path, e: &serde_yaml::Error) -> Diagnostic {
+    let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+    let msg = e.to_string();
+    let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
+    Diagnostic {
+        at: Location::new(path, line, col),
+        message: msg.replace('`', "\""),
+    }
 }
 
 #[cfg(test)]
