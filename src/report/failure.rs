@@ -80,10 +80,10 @@ impl Failure<'_> {
             } => {
                 let _ = writeln!(
                     out,
-                    "    {} → {} in {:?}",
+                    "    {} → {} in {}",
                     request.line(),
                     response.status,
-                    response.elapsed
+                    human(response.elapsed)
                 );
                 for m in *mismatches {
                     let _ = writeln!(out, "    {}", paint(m.to_string(), |s| s.red()));
@@ -115,6 +115,15 @@ impl Failure<'_> {
         }
         out.truncate(out.trim_end().len());
         out
+    }
+}
+
+/// `0.4ms`, `12.3ms`, `2.05s`.
+fn human(d: std::time::Duration) -> String {
+    if d.as_secs() == 0 {
+        format!("{:.1}ms", d.as_secs_f64() * 1000.0)
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
     }
 }
 

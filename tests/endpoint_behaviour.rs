@@ -1,0 +1,220 @@
+//! How the harness reports endpoints that misbehave: non-JSON bodies, slow answers,
+//! dropped connections, gateway-style auth errors; colours; repeated parallel runs.
+
+mod common;
+
+use aom_conformance::auth::Secret;
+use aom_conformance::mock::{MockConfig, TokenGrant};
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::any;
+use common::{Mock, PROJECT, Suite, bin, output, serve};
+
+const TOKEN: &str = "MIIbehaviour-token-0123456789";
+
+fn run_against(url: &str, s: &Suite, extra: &[&str]) -> common::Run {
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        "--endpoint".into(),
+        url.into(),
+        "--project-id".into(),
+        PROJECT.into(),
+    ];
+    args.extend(s.args());
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    output(
+        bin()
+            .args(&args)
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_non_json_body_is_its_own_clear_failure() {
+    let mock = Mock::with_token(TOKEN);
+    let html = serve(
+        &mock.rt,
+        Router::new().fallback(any(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                [("content-type", "text/html")],
+                "<html><body><h1>404 Not Found</h1></body></html>",
+            )
+        })),
+    );
+    let s = Suite::copy();
+    let r = run_against(
+        &html,
+        &s,
+        &["--exact", "StopExecution [404] unknown workflow id"],
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(
+        r.stdout.contains(
+            "header content-type: expected to start with \"application/json\", got \"text/html\""
+        ),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.contains("body: not JSON (expected value)"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("response: <html><body><h1>404 Not Found</h1></body></html>"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn slow_answers_hit_the_per_request_timeout_and_dropped_connections_are_reported() {
+    let mock = Mock::with_token(TOKEN);
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "      path: { workflow_id: \"missing-wf-{{case_uid}}\", execution_id: \"missing-{{case_uid}}\" }\n",
+        "      path: { workflow_id: \"missing-wf-{{case_uid}}\", execution_id: \"missing-{{case_uid}}\" }\n      headers: { X-Aom-Mock-Fault: \"delay=5000\" }\n",
+    );
+    let started = std::time::Instant::now();
+    let r = run_against(
+        &mock.url,
+        &s,
+        &[
+            "--exact",
+            "StopExecution [404] unknown workflow id",
+            "--timeout",
+            "300ms",
+            "--capability",
+            "fault-injection",
+        ],
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(r.stdout.contains("no response within 300ms"), "{r:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the timeout did not cut the 5 s answer"
+    );
+
+    s.edit("specs/stop-execution.yaml", "delay=5000", "drop-connection");
+    let r = run_against(
+        &mock.url,
+        &s,
+        &[
+            "--exact",
+            "StopExecution [404] unknown workflow id",
+            "--capability",
+            "fault-injection",
+        ],
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(r.stdout.contains("request failed:"), "{r:?}");
+    let xml = std::fs::read_to_string(s.junit()).unwrap();
+    assert!(xml.contains("type=\"transport\""), "{xml}");
+}
+
+#[test]
+fn gateway_style_auth_errors_show_up_as_error_code_mismatches() {
+    let mock = Mock::start(MockConfig {
+        tokens: vec![TokenGrant {
+            token: Secret::new(TOKEN),
+            projects: vec![PROJECT.into()],
+        }],
+        faults: true,
+        gateway_auth_errors: true,
+        ..Default::default()
+    });
+    let s = Suite::copy();
+    let r = run_against(
+        &mock.url,
+        &s,
+        &["--capability", "create-workflow", "StopExecution [401]"],
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("body /error_code: expected \"AOM.31009004\", got \"APIGW.0301\""),
+        "{r:?}"
+    );
+    // The gateway body has no http_code: the schema says so too.
+    assert!(
+        r.stdout
+            .contains("schema aom-error.schema.json: at /: \"http_code\" is a required property"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn colours_follow_clicolor_force_and_no_color() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "body: { result: success }",
+        "body: { result: nope }",
+    );
+    let mut args = vec!["run".to_string()];
+    args.extend(s.args());
+    args.push("StopExecution [200]".into());
+    let forced = output(
+        bin()
+            .args(&args)
+            .env("CLICOLOR_FORCE", "1")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(forced.code, 101, "{forced:?}");
+    assert!(
+        forced.stdout.contains("\u{1b}["),
+        "CLICOLOR_FORCE should colour: {forced:?}"
+    );
+    let plain = output(bin().args(&args).env("NO_COLOR", "1").output().unwrap());
+    assert!(
+        !plain.stdout.contains("\u{1b}["),
+        "NO_COLOR should not colour: {plain:?}"
+    );
+    let never = output(
+        bin()
+            .args(&args)
+            .args(["--color", "never"])
+            .env("CLICOLOR_FORCE", "1")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        !never.stdout.contains("\u{1b}["),
+        "--color never wins: {never:?}"
+    );
+    // JUnit never carries escapes.
+    assert!(
+        !std::fs::read_to_string(s.junit())
+            .unwrap()
+            .contains('\u{1b}')
+    );
+}
+
+#[test]
+fn the_suite_passes_repeatedly_in_parallel_against_one_mock() {
+    let mock = Mock::with_token(TOKEN);
+    let s = Suite::copy();
+    for round in 0..5 {
+        let r = run_against(
+            &mock.url,
+            &s,
+            &[
+                "--capability",
+                "create-workflow",
+                "--capability",
+                "fault-injection",
+                "--test-threads",
+                "32",
+            ],
+        );
+        assert_eq!(r.code, 0, "round {round}: {r:?}");
+        assert!(
+            r.stdout.contains("19 passed; 0 failed; 0 ignored"),
+            "round {round}: {r:?}"
+        );
+    }
+}
