@@ -526,3 +526,86 @@ fn secrets_never_appear_in_any_output_or_report() {
         }
     }
 }
+
+#[test]
+fn requests_go_through_the_proxy_from_the_environment() {
+    let mock = Mock::with_token(TOKEN);
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&seen);
+    let proxy = serve(
+        &mock.rt,
+        Router::new().fallback(any(move |uri: axum::http::Uri| {
+            let log = Arc::clone(&log);
+            async move {
+                log.lock().push(uri.to_string());
+                (
+                    StatusCode::NOT_FOUND,
+                    [("content-type", "application/json")],
+                    r#"{"error_code":"PROXY","error_msg":"seen by the proxy","http_code":404}"#,
+                )
+            }
+        })),
+    );
+    let r = output(
+        bin()
+            .args([
+                "run",
+                "--endpoint",
+                "http://aom.example.test",
+                "--project-id",
+                PROJECT,
+                "--allow-plain-http",
+            ])
+            .args([
+                "--junit",
+                "/dev/null",
+                "--exact",
+                "StopExecution [404] unknown workflow id",
+            ])
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .env("HTTP_PROXY", &proxy)
+            .output()
+            .unwrap(),
+    );
+    // The proxy answered 404 with a valid error body but the wrong code: one failure.
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("expected \"AOM.31001306\", got \"PROXY\""),
+        "{r:?}"
+    );
+    let seen = seen.lock().clone();
+    assert!(
+        seen.iter()
+            .any(|u| u.starts_with("http://aom.example.test/v1/") && u.contains("/terminate")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn insecure_is_explicit_and_warns() {
+    let mock = Mock::with_token(TOKEN);
+    let r = output(
+        bin()
+            .args([
+                "run",
+                "--endpoint",
+                &mock.url,
+                "--project-id",
+                PROJECT,
+                "--insecure",
+                "--junit",
+                "/dev/null",
+            ])
+            .args(["--exact", "StopExecution [404] unknown workflow id"])
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("TLS certificates are not verified (--insecure)"),
+        "{r:?}"
+    );
+}

@@ -23,6 +23,12 @@ pub fn bin() -> Command {
         "CLOUD_SDK_SECURITY_TOKEN",
         "NO_COLOR",
         "CLICOLOR_FORCE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
     ] {
         c.env_remove(v);
     }
