@@ -279,3 +279,44 @@ fn v11_scope_date_must_match_x_sdk_date() {
         Err(SignatureError::ScopeDateMismatch { .. })
     ));
 }
+
+/// The SDK adds `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for non-JSON content types, but
+/// hashes an empty body as empty regardless (`_process_hash_payload`); with a body, the
+/// header's value stands in for the hash.
+#[test]
+fn unsigned_payload_applies_only_to_a_non_empty_body() {
+    let headers = vec![
+        ("Content-Type".to_owned(), "text/plain".to_owned()),
+        (
+            "Host".to_owned(),
+            "aom.cn-north-4.myhuaweicloud.com".to_owned(),
+        ),
+        (
+            "X-Sdk-Content-Sha256".to_owned(),
+            "UNSIGNED-PAYLOAD".to_owned(),
+        ),
+        ("X-Sdk-Date".to_owned(), "20261124T120000Z".to_owned()),
+    ];
+    let sign_body = |body: &[u8]| {
+        sign(
+            &SignInput {
+                method: "POST",
+                path: "/v1/p/cms/workflow/wf-1/executions/ex-1/terminate",
+                query: &[],
+                headers: &headers,
+                body,
+            },
+            "TESTAK",
+            "TESTSK",
+            &Algorithm::SdkHmacSha256,
+        )
+        .canonical_request
+    };
+    let empty = sign_body(b"");
+    assert!(
+        empty.ends_with("\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        "{empty}"
+    );
+    let with_body = sign_body(b"hello");
+    assert!(with_body.ends_with("\nUNSIGNED-PAYLOAD"), "{with_body}");
+}

@@ -359,8 +359,11 @@ fn canonical_request(input: &SignInput<'_>) -> Canonical {
         .collect::<Vec<_>>()
         .join(";");
 
+    // As the SDK's `_process_hash_payload`: an empty body always hashes as empty, even
+    // when `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` is present (the SDK adds that header
+    // for every non-JSON content type, body or not).
     let body_hash = match header_value(input.headers, CONTENT_SHA256_HEADER) {
-        Some(UNSIGNED_PAYLOAD) => UNSIGNED_PAYLOAD.to_owned(),
+        Some(UNSIGNED_PAYLOAD) if !input.body.is_empty() => UNSIGNED_PAYLOAD.to_owned(),
         _ => hex::encode(Sha256::digest(input.body)),
     };
 
