@@ -165,27 +165,22 @@ fn show_coverage(suite: &SuiteArgs) -> Result<ExitCode, CliError> {
     let plan = load(suite, &BTreeSet::new())?;
     let cells = coverage::matrix(&plan);
     print!("{}", coverage::render(&cells));
-    Ok(if cells.iter().any(|c| c.cases.is_empty()) {
-        ExitCode::from(EXIT_INPUT)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let missing = cells.iter().filter(|c| c.cases.is_empty()).count();
+    if missing > 0 {
+        eprintln!("error: {missing} documented response(s) have no case (marked MISSING)");
+        return Ok(ExitCode::from(EXIT_INPUT));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-fn random_hex(len: usize) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::with_capacity(len);
-    while out.len() < len {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out.truncate(len);
-    out
+/// `len` random hex characters (ids, the embedded mock's token).
+fn random_hex(len: usize) -> Result<String, CliError> {
+    let mut buf = vec![0u8; len.div_ceil(2)];
+    getrandom::fill(&mut buf)
+        .map_err(|e| CliError::Input(format!("no randomness from the OS: {e}")))?;
+    let mut hex = hex::encode(buf);
+    hex.truncate(len);
+    Ok(hex)
 }
 
 fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
@@ -201,16 +196,41 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
         .build()
         .map_err(|e| CliError::Input(format!("cannot start the async runtime: {e}")))?;
 
-    let (mut targets, mock) = targets(&args.target, &runtime)?;
-
-    // Variables a target provides are known to the planner; values come per target.
-    let mut var_names = BTreeSet::new();
-    for t in &targets {
-        var_names.extend(t.variables.keys().cloned());
+    if args.test.test_threads == Some(0) {
+        return Err(CliError::Input("--test-threads must be at least 1".into()));
     }
-    let plan = Arc::new(load(&args.suite, &var_names)?);
-
     let listing = args.test.list;
+    if !listing {
+        check_writable(&args.junit)?;
+    }
+    let (mut targets, mock) = targets(&args.target, &runtime, listing)?;
+
+    // Each target's variables are checked against the specs: a `{{name}}` one target
+    // provides and another does not is a load error, not an empty string at run time.
+    // Targets with the same variable names share one plan.
+    let mut plans: Vec<(BTreeSet<String>, Arc<Plan>)> = Vec::new();
+    let mut plan_of = Vec::with_capacity(targets.len());
+    for t in &targets {
+        let names: BTreeSet<String> = t.variables.keys().cloned().collect();
+        let plan = match plans.iter().find(|(n, _)| *n == names) {
+            Some((_, p)) => Arc::clone(p),
+            None => {
+                let p = Arc::new(load(&args.suite, &names).map_err(|e| {
+                    match e {
+                        CliError::Input(m) if !t.name.is_empty() => CliError::Input(
+                            format!("target {}: {m}", t.name)
+                                .replace("\n", &format!("\ntarget {}: ", t.name)),
+                        ),
+                        other => other,
+                    }
+                })?);
+                plans.push((names, Arc::clone(&p)));
+                p
+            }
+        };
+        plan_of.push(plan);
+    }
+
     if !listing {
         for t in &mut targets {
             if t.insecure {
@@ -236,7 +256,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
         }
     }
 
-    let run_id = random_hex(8);
+    let run_id = random_hex(8)?;
     let prefix_target = targets.len() > 1;
     let mut runs = Vec::with_capacity(targets.len());
     let mut suites = Vec::with_capacity(targets.len());
@@ -285,9 +305,10 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
 
     let junit = Arc::new(JunitReporter::default());
     let reporters: Arc<Vec<Arc<dyn Reporter>>> = Arc::new(vec![junit.clone() as Arc<dyn Reporter>]);
+    let pairs: Vec<(Arc<Plan>, Arc<TargetRun>)> =
+        plan_of.into_iter().zip(runs.iter().cloned()).collect();
     let trials = runner::trials(
-        &plan,
-        &runs,
+        &pairs,
         runtime.handle(),
         &reporters,
         &TrialOptions {
@@ -300,19 +321,42 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
     }
     let conclusion = libtest_mimic::run(&args.test, trials);
 
-    if !listing {
-        junit
-            .write(&args.junit, &suites)
-            .map_err(|e| CliError::Input(e.to_string()))?;
-    }
+    let written = if listing {
+        Ok(())
+    } else {
+        junit.write(&args.junit, &suites)
+    };
     if let Some(server) = mock {
         runtime.block_on(server.shutdown());
+    }
+    match written {
+        // A failed run stays a failed run (101) even when the report cannot be written.
+        Err(e) if conclusion.has_failed() => eprintln!("error: {e}"),
+        Err(e) => return Err(CliError::Input(e.to_string())),
+        Ok(()) => {}
     }
     Ok(if conclusion.has_failed() {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Fails early, before any case runs, when the report path cannot be written.
+fn check_writable(path: &std::path::Path) -> Result<(), CliError> {
+    let fail = |e: std::io::Error| {
+        CliError::Input(format!("cannot write JUnit report {}: {e}", path.display()))
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    // Append mode: checks write access without clobbering a previous report yet.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(drop)
+        .map_err(fail)
 }
 
 /// On Ctrl-C (or SIGTERM), undo what running cases started, then exit 130: a run never
@@ -356,8 +400,33 @@ pub const DEFAULT_TEST_THREADS: usize = 16;
 fn targets(
     args: &TargetArgs,
     runtime: &tokio::runtime::Runtime,
+    listing: bool,
 ) -> Result<(Vec<Target>, Option<MockServer>), CliError> {
     let input = |e: target::TargetError| CliError::Input(e.to_string());
+    if args.targets.len() > 1 {
+        // One value for several targets would silently make them all the same target.
+        let shared = [
+            ("--endpoint / AOM_ENDPOINT", args.endpoint.is_some()),
+            ("--region / AOM_REGION", args.region.is_some()),
+            ("--project-id / AOM_PROJECT_ID", args.project_id.is_some()),
+            ("--auth / AOM_AUTH", args.auth.is_some()),
+            (
+                "--iam-endpoint / AOM_IAM_ENDPOINT",
+                args.iam_endpoint.is_some(),
+            ),
+        ];
+        let set: Vec<&str> = shared
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect();
+        if !set.is_empty() {
+            return Err(CliError::Input(format!(
+                "with several --target files, {} would apply to every target; put it in each target file (or unset the variable)",
+                set.join(", ")
+            )));
+        }
+    }
     if !args.targets.is_empty() {
         let mut out: Vec<Target> = Vec::new();
         for path in &args.targets {
@@ -381,7 +450,10 @@ fn targets(
     }
 
     // The embedded mock accepts exactly the credentials this run will use.
-    let project_id = args.project_id.clone().unwrap_or_else(|| random_hex(32));
+    let project_id = match &args.project_id {
+        Some(p) => p.clone(),
+        None => random_hex(32)?,
+    };
     let resolved = target::resolve(
         None,
         &TargetArgs {
@@ -397,8 +469,12 @@ fn targets(
             "--auth iam needs a real endpoint (--endpoint or --region): the embedded mock cannot verify IAM tokens".into(),
         ));
     }
+    // No credentials in the environment: the mock's own token. An explicit `--auth none`
+    // is kept, so a user can watch every case meet the mock's 401.
     let credentials = match resolved.credentials {
-        Credentials::None => Credentials::Token(Secret::new(format!("MII{}", random_hex(40)))),
+        Credentials::None if args.auth.is_none() => {
+            Credentials::Token(Secret::new(format!("MII{}", random_hex(40)?)))
+        }
         c => c,
     };
     let mut config = MockConfig {
@@ -416,6 +492,16 @@ fn targets(
             projects: vec![project_id.clone()],
         }),
         Credentials::None => {}
+    }
+    if listing {
+        // Nothing will be sent: no need for a server.
+        let target = Target {
+            name: String::new(),
+            credentials,
+            capabilities: CAPABILITIES.iter().map(|(n, _)| (*n).to_owned()).collect(),
+            ..resolved
+        };
+        return Ok((vec![target], None));
     }
     let server = runtime
         .block_on(MockServer::start(config, ([127, 0, 0, 1], 0).into()))

@@ -93,14 +93,13 @@ pub struct TrialOptions {
 
 /// One trial per (target, case).
 pub fn trials(
-    plan: &Arc<Plan>,
-    targets: &[Arc<TargetRun>],
+    targets: &[(Arc<Plan>, Arc<TargetRun>)],
     handle: &Handle,
     reporters: &Arc<Vec<Arc<dyn Reporter>>>,
     opts: &TrialOptions,
 ) -> Vec<Trial> {
-    let mut out = Vec::with_capacity(plan.cases.len() * targets.len());
-    for tr in targets {
+    let mut out = Vec::with_capacity(targets.iter().map(|(p, _)| p.cases.len()).sum());
+    for (plan, tr) in targets {
         for index in 0..plan.cases.len() {
             let case = &plan.cases[index];
             let name = if opts.prefix_target {

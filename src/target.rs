@@ -246,8 +246,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => n * 60.0,
         _ => return Err(format!("unknown unit {unit:?} in {s:?} (use ms, s or m)")),
     };
-    if !(secs > 0.0 && secs.is_finite()) {
-        return Err(format!("duration must be positive, got {s:?}"));
+    if !(0.001..=86_400.0).contains(&secs) {
+        return Err(format!("duration must be between 1ms and 24h, got {s:?}"));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -311,6 +311,20 @@ pub fn resolve(
     };
 
     let region = args.region.clone().or_else(|| tf.region.clone());
+    if let Some(r) = &region {
+        // The region becomes part of a host name: nothing but a region id may get in.
+        let valid = !r.is_empty()
+            && r.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            return Err(at(
+                &["region".into()],
+                format!(
+                    "region {r:?} is not a region id such as cn-north-4 (lower-case letters, digits, -)"
+                ),
+            ));
+        }
+    }
     let endpoint = match (&args.endpoint, &tf.endpoint, &region) {
         (Some(e), ..) | (None, Some(e), _) => e.clone(),
         (None, None, Some(r)) => format!("https://aom.{r}.myhuaweicloud.com"),
@@ -334,6 +348,13 @@ pub fn resolve(
             format!("endpoint {endpoint:?} must be an http:// or https:// URL with a host"),
         ));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        // It would be sent as Basic auth and printed in reports.
+        return Err(at(
+            &["endpoint".into()],
+            "the endpoint URL must not carry a user or password: configure `auth:` instead".into(),
+        ));
+    }
 
     let project_id = args
         .project_id
@@ -345,6 +366,14 @@ pub fn resolve(
                 "no project id: give `project_id:` (or --project-id / AOM_PROJECT_ID)".into(),
             )
         })?;
+    if project_id.chars().count() != 32 || !project_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(at(
+            &["project_id".into()],
+            format!(
+                "project id {project_id:?} is not a 32-character IAM project id (AOM documents exactly 32)"
+            ),
+        ));
+    }
 
     let name = tf
         .name
@@ -383,18 +412,31 @@ pub fn resolve(
     let tls = tf.tls.as_ref();
     let insecure = args.insecure || tls.is_some_and(|t| t.insecure);
     let allow_plain = args.allow_plain_http || tls.is_some_and(|t| t.allow_plain_http);
-    if url.scheme() == "http"
-        && !matches!(credentials, Credentials::None)
-        && !is_loopback(url.host_str().unwrap_or(""))
-        && !allow_plain
-    {
-        return Err(at(
-            &["endpoint".into()],
-            format!(
-                "refusing to send credentials over plain http:// to {}: use https://, or pass --allow-plain-http",
-                url.host_str().unwrap_or("")
-            ),
-        ));
+    // An IAM login sends the password to IAM, then the token to the endpoint.
+    let sends_credentials = !matches!(credentials, Credentials::None) || iam.is_some();
+    let mut plain_checks = vec![(&url, vec![Seg::from("endpoint")])];
+    let iam_url = match &iam {
+        Some(login) => Some(reqwest::Url::parse(&login.endpoint).map_err(|e| {
+            at(
+                &["auth".into(), "iam".into(), "endpoint".into()],
+                format!("IAM endpoint {:?} is not a URL: {e}", login.endpoint),
+            )
+        })?),
+        None => None,
+    };
+    if let Some(u) = &iam_url {
+        plain_checks.push((u, vec!["auth".into(), "iam".into(), "endpoint".into()]));
+    }
+    for (u, seg) in plain_checks {
+        let host = u.host_str().unwrap_or("");
+        if sends_credentials && u.scheme() == "http" && !is_loopback(host) && !allow_plain {
+            return Err(at(
+                &seg,
+                format!(
+                    "refusing to send credentials over plain http:// to {host}: use https://, or pass --allow-plain-http"
+                ),
+            ));
+        }
     }
 
     Ok(Target {
@@ -571,21 +613,21 @@ mod tests {
     #[test]
     fn flags_override_env_which_overrides_the_file() {
         let (_d, p, f, l) = file(
-            "name: qa\nregion: cn-north-4\nproject_id: fileproject\ntimeout: 5s\nvariables: {workflow_id: wf-file, other: o}\n",
+            "name: qa\nregion: cn-north-4\nproject_id: f1e1f1e1f1e1f1e1f1e1f1e1f1e1f1e1\ntimeout: 5s\nvariables: {workflow_id: wf-file, other: o}\n",
         );
         let env = MapEnv(HashMap::from([("AOM_AUTH_TOKEN", "tok")]));
         let t = resolve(Some((&p, &f, &l)), &TargetArgs::default(), &env).unwrap();
         assert_eq!(t.endpoint, "https://aom.cn-north-4.myhuaweicloud.com");
-        assert_eq!(t.project_id, "fileproject");
+        assert_eq!(t.project_id, "f1e1f1e1f1e1f1e1f1e1f1e1f1e1f1e1");
         assert_eq!(t.timeout, Duration::from_secs(5));
         assert!(matches!(t.credentials, Credentials::Token(_)));
         let args = TargetArgs {
-            project_id: Some("flagproject".into()),
+            project_id: Some("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1".into()),
             vars: vec![("workflow_id".into(), "wf-flag".into())],
             ..TargetArgs::default()
         };
         let t = resolve(Some((&p, &f, &l)), &args, &env).unwrap();
-        assert_eq!(t.project_id, "flagproject");
+        assert_eq!(t.project_id, "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1");
         assert_eq!(t.variables["workflow_id"], "wf-flag");
         assert_eq!(t.variables["other"], "o");
     }
@@ -601,8 +643,9 @@ mod tests {
             "{e}"
         );
 
-        let (_d, p, f, l) =
-            file("region: x\nproject_id: y\ncapabilities: [fault-injection, teleport]\n");
+        let (_d, p, f, l) = file(
+            "region: x\nproject_id: 0123456789abcdef0123456789abcdef\ncapabilities: [fault-injection, teleport]\n",
+        );
         let e = resolve(
             Some((&p, &f, &l)),
             &TargetArgs::default(),
@@ -621,7 +664,7 @@ mod tests {
         let env = MapEnv(HashMap::from([("AOM_AUTH_TOKEN", "tok")]));
         let mut args = TargetArgs {
             endpoint: Some("http://aom.example.com".into()),
-            project_id: Some("p".into()),
+            project_id: Some("0123456789abcdef0123456789abcdef".into()),
             ..TargetArgs::default()
         };
         let e = resolve(None, &args, &env).unwrap_err().to_string();
@@ -640,7 +683,7 @@ mod tests {
     fn auth_mode_is_inferred_from_the_environment() {
         let args = TargetArgs {
             region: Some("cn-north-4".into()),
-            project_id: Some("p".into()),
+            project_id: Some("0123456789abcdef0123456789abcdef".into()),
             signing_algorithm: Some("V11-HMAC-SHA256".into()),
             ..TargetArgs::default()
         };
@@ -675,5 +718,59 @@ mod tests {
             t.iam.unwrap().endpoint,
             "https://iam.cn-north-4.myhuaweicloud.com"
         );
+    }
+
+    #[test]
+    fn iam_logins_are_never_sent_over_plain_http_either() {
+        let env = MapEnv(HashMap::from([("AOM_IAM_PASSWORD", "pw")]));
+        let mut args = TargetArgs {
+            endpoint: Some("https://aom.example.com".into()),
+            project_id: Some("0123456789abcdef0123456789abcdef".into()),
+            auth: Some(AuthKind::Iam),
+            iam_endpoint: Some("http://iam.example.com".into()),
+            iam_user: Some("u".into()),
+            iam_domain: Some("d".into()),
+            ..TargetArgs::default()
+        };
+        let e = resolve(None, &args, &env).unwrap_err().to_string();
+        assert!(e.contains("plain http:// to iam.example.com"), "{e}");
+        args.iam_endpoint = Some("https://iam.example.com".into());
+        args.endpoint = Some("http://aom.example.com".into());
+        let e = resolve(None, &args, &env).unwrap_err().to_string();
+        assert!(e.contains("plain http:// to aom.example.com"), "{e}");
+        args.endpoint = Some("https://aom.example.com".into());
+        assert!(resolve(None, &args, &env).is_ok());
+    }
+
+    #[test]
+    fn regions_project_ids_urls_and_timeouts_are_checked() {
+        let env = MapEnv(HashMap::new());
+        let base = TargetArgs {
+            project_id: Some("0123456789abcdef0123456789abcdef".into()),
+            ..TargetArgs::default()
+        };
+        let region = TargetArgs {
+            region: Some("evil.example/x#".into()),
+            ..base.clone()
+        };
+        let e = resolve(None, &region, &env).unwrap_err().to_string();
+        assert!(e.contains("is not a region id"), "{e}");
+        let short = TargetArgs {
+            region: Some("cn-north-4".into()),
+            project_id: Some("p".into()),
+            ..base.clone()
+        };
+        let e = resolve(None, &short, &env).unwrap_err().to_string();
+        assert!(e.contains("not a 32-character IAM project id"), "{e}");
+        let userinfo = TargetArgs {
+            endpoint: Some("https://u:p@aom.example.com".into()),
+            ..base.clone()
+        };
+        let e = resolve(None, &userinfo, &env).unwrap_err().to_string();
+        assert!(e.contains("must not carry a user or password"), "{e}");
+        assert!(parse_duration("100000000000000000000").is_err());
+        assert!(parse_duration("0.0000001ms").is_err());
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
     }
 }

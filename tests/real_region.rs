@@ -609,3 +609,81 @@ fn insecure_is_explicit_and_warns() {
         "{r:?}"
     );
 }
+
+#[test]
+fn several_targets_refuse_shared_endpoint_settings_and_check_variables_per_target() {
+    let mock = Mock::with_token(TOKEN);
+    let s = Suite::copy();
+    for (name, vars) in [("east", "variables: {suffix: e}\n"), ("west", "")] {
+        s.write(
+            &format!("{name}.yaml"),
+            &format!(
+                "name: {name}\nendpoint: {}\nproject_id: {PROJECT}\nauth: {{mode: token}}\n{vars}",
+                mock.url
+            ),
+        );
+    }
+    let east = s.dir.path().join("east.yaml").display().to_string();
+    let west = s.dir.path().join("west.yaml").display().to_string();
+    let junit = s.junit().display().to_string();
+    let r = output(
+        bin()
+            .args([
+                "run", "--target", &east, "--target", &west, "--junit", &junit,
+            ])
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .env("AOM_PROJECT_ID", PROJECT)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("--project-id / AOM_PROJECT_ID would apply to every target"),
+        "{r:?}"
+    );
+
+    // `{{suffix}}` is provided by east only: a load error for west, before any request.
+    s.edit(
+        "specs/stop-execution.yaml",
+        "missing-wf-{{case_uid}}",
+        "missing-wf-{{suffix}}",
+    );
+    let specs = s.specs().display().to_string();
+    let r = output(
+        bin()
+            .args([
+                "run", "--target", &east, "--target", &west, "--junit", &junit, "--specs", &specs,
+            ])
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("target west: ") && r.stderr.contains("unknown variable `suffix`"),
+        "{r:?}"
+    );
+    assert!(!r.stderr.contains("target east: "), "{r:?}");
+}
+
+#[test]
+fn zero_test_threads_and_an_unwritable_report_are_bad_input() {
+    let r = output(bin().args(["run", "--test-threads", "0"]).output().unwrap());
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("--test-threads must be at least 1"),
+        "{r:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let junit = file.join("junit.xml").display().to_string();
+    let r = output(bin().args(["run", "--junit", &junit]).output().unwrap());
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("cannot write JUnit report"), "{r:?}");
+    assert!(
+        !r.stdout.contains("running "),
+        "checked before any case ran: {r:?}"
+    );
+}
