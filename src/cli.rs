@@ -22,7 +22,7 @@ use crate::http::{Client, ClientOptions};
 use crate::mock::{AccessKey, MockConfig, MockServer, TokenGrant};
 use crate::plan::{self, Plan};
 use crate::report::Reporter;
-use crate::report::junit::JunitReporter;
+use crate::report::junit::{JunitReporter, SuiteProperties};
 use crate::report::redact::Redactor;
 use crate::runner::{self, TargetRun, TrialOptions};
 use crate::schema::SchemaRegistry;
@@ -299,11 +299,24 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
             run_id.clone(),
         )));
     }
-    if !listing {
-        watch_interrupt(&runtime, &runs);
-    }
-
     let junit = Arc::new(JunitReporter::default());
+    if !listing {
+        let grace = runs
+            .iter()
+            .map(|r| r.target.timeout)
+            .max()
+            .unwrap_or_default();
+        watch_interrupt(
+            &runtime,
+            OnInterrupt {
+                runs: runs.clone(),
+                junit: Arc::clone(&junit),
+                junit_path: args.junit.clone(),
+                suites: suites.clone(),
+                grace,
+            },
+        );
+    }
     let reporters: Arc<Vec<Arc<dyn Reporter>>> = Arc::new(vec![junit.clone() as Arc<dyn Reporter>]);
     let pairs: Vec<(Arc<Plan>, Arc<TargetRun>)> =
         plan_of.into_iter().zip(runs.iter().cloned()).collect();
@@ -359,35 +372,66 @@ fn check_writable(path: &std::path::Path) -> Result<(), CliError> {
         .map_err(fail)
 }
 
-/// On Ctrl-C (or SIGTERM), undo what running cases started, then exit 130: a run never
-/// leaves executions it started running on a real endpoint.
-fn watch_interrupt(runtime: &tokio::runtime::Runtime, runs: &[Arc<TargetRun>]) {
-    let runs: Vec<Arc<TargetRun>> = runs.to_vec();
-    runtime.spawn(async move {
-        let term = async {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                match signal(SignalKind::terminate()) {
-                    Ok(mut s) => {
-                        s.recv().await;
-                    }
-                    Err(_) => std::future::pending::<()>().await,
+/// What the interrupt handler needs to leave things tidy.
+struct OnInterrupt {
+    runs: Vec<Arc<TargetRun>>,
+    junit: Arc<JunitReporter>,
+    junit_path: PathBuf,
+    suites: Vec<(String, SuiteProperties)>,
+    /// Longest wait for calls in flight (the largest per-request timeout).
+    grace: Duration,
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn interrupt_signal() {
+    let term = async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
                 }
+                Err(_) => std::future::pending::<()>().await,
             }
-            #[cfg(not(unix))]
-            std::future::pending::<()>().await
-        };
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => if r.is_err() { return },
-            () = term => {},
         }
-        eprintln!("interrupted: cleaning up what this run started…");
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => if r.is_err() { std::future::pending::<()>().await },
+        () = term => {},
+    }
+}
+
+/// On Ctrl-C (or SIGTERM): stop sending, wait (bounded) for calls that may start
+/// something, undo everything the run started, write the JUnit report of the cases that
+/// finished, exit 130. A second signal exits at once.
+fn watch_interrupt(runtime: &tokio::runtime::Runtime, on: OnInterrupt) {
+    runtime.spawn(async move {
+        interrupt_signal().await;
+        tokio::spawn(async {
+            interrupt_signal().await;
+            eprintln!("interrupted again: exiting without finishing the cleanup");
+            std::process::exit(130);
+        });
+        eprintln!("interrupted: cleaning up what this run started (Ctrl-C again to quit now)…");
+        for tr in &on.runs {
+            tr.stop();
+        }
+        let deadline = tokio::time::Instant::now() + on.grace;
+        while on.runs.iter().any(|tr| tr.in_flight() > 0) && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let mut n = 0;
-        for tr in &runs {
+        for tr in &on.runs {
             n += tr.cleanup_all().await;
         }
         eprintln!("interrupted: {n} cleanup call(s) done");
+        if let Err(e) = on.junit.write(&on.junit_path, &on.suites) {
+            eprintln!("error: {e}");
+        }
         std::process::exit(130);
     });
 }

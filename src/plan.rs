@@ -83,8 +83,13 @@ pub struct PlannedStep {
     pub captures: Vec<(String, String)>,
     /// Skipped when the target provides this variable.
     pub unless: Option<String>,
-    /// Run after the case when this step succeeded.
-    pub cleanup: Option<PlannedRequest>,
+}
+
+/// What undoes a call of one operation (see `spec::model::Cleanup`).
+#[derive(Debug)]
+pub struct OpCleanup {
+    pub captures: Vec<(String, String)>,
+    pub request: PlannedRequest,
 }
 
 #[derive(Debug)]
@@ -111,10 +116,6 @@ pub struct PlannedCase {
     pub setup: Vec<PlannedStep>,
     pub request: PlannedRequest,
     pub expect: PlannedExpect,
-    /// Captures from the response under test (for `cleanup`).
-    pub captures: Vec<(String, String)>,
-    /// Run after the case when the request under test answered 2xx.
-    pub cleanup: Option<PlannedRequest>,
     /// File-level variable defaults (a target's value wins).
     pub defaults: Arc<BTreeMap<String, String>>,
 }
@@ -151,6 +152,8 @@ impl PlannedCase {
 pub struct Plan {
     pub operations: Vec<Arc<Operation>>,
     pub cases: Vec<PlannedCase>,
+    /// Operation name → how to undo a successful call of it.
+    pub cleanups: HashMap<String, OpCleanup>,
 }
 
 /// Builds the plan. `target_vars` are the names the target provides (values are read at
@@ -206,13 +209,20 @@ pub fn build(
         fixtures: &fixtures,
         schemas,
     };
+    for (f, op) in files.iter().zip(&op_of_file) {
+        if let Some(c) = &f.doc.cleanup {
+            if let Some(oc) = planner.cleanup(f, op, c, target_vars, &mut diags) {
+                plan.cleanups.insert(op.name.clone(), oc);
+            }
+        }
+    }
     let mut ids: HashMap<String, Location> = HashMap::new();
     for (f, op) in files.iter().zip(&op_of_file) {
-        let defaults = Arc::new(f.doc.variables.clone());
+        let defaults = &f.doc.variables;
         for (i, case) in f.doc.cases.iter().enumerate() {
             let base = [Seg::from("cases"), Seg::from(i)];
             let at = f.locator.value(&base);
-            let mut scope = CaseScope::new(target_vars, &defaults);
+            let mut scope = CaseScope::new(target_vars, defaults);
             let loc = |rest: &[Seg]| {
                 let mut p = base.to_vec();
                 p.extend_from_slice(rest);
@@ -234,7 +244,15 @@ pub fn build(
             let mut setup = Vec::new();
             for (j, step) in case.setup.iter().enumerate() {
                 let path = loc(&["setup".into(), j.into()]);
-                planner.step(f, &path, step, &mut scope, &mut setup, &mut diags, 0);
+                planner.step(
+                    f,
+                    &path,
+                    step,
+                    &mut scope,
+                    &mut setup,
+                    &mut diags,
+                    &mut Vec::new(),
+                );
             }
 
             let request = planner.request(
@@ -246,24 +264,6 @@ pub fn build(
                 &mut diags,
             );
             let expect = planner.expect(f, &loc(&["expect".into()]), op, case, &scope, &mut diags);
-            let mut captures = Vec::new();
-            for (var, ptr) in &case.capture {
-                if !(ptr.is_empty() || ptr.starts_with('/')) {
-                    diags.push(
-                        f.locator
-                            .value(&loc(&["capture".into(), var.as_str().into()])),
-                        format!(
-                            "capture \"{var}\": \"{ptr}\" is not a JSON pointer (use \"/field\")"
-                        ),
-                    );
-                }
-                captures.push((var.clone(), ptr.clone()));
-            }
-            scope.captured.extend(case.capture.keys().cloned());
-            let cleanup = case
-                .cleanup
-                .as_ref()
-                .and_then(|c| planner.cleanup(f, &loc(&["cleanup".into()]), c, &scope, &mut diags));
 
             let id = format!("{} [{}] {}", op.name, case.expect.status, case.name);
             if let Some(prev) = ids.get(&id) {
@@ -283,9 +283,7 @@ pub fn build(
                     setup,
                     request,
                     expect,
-                    captures,
-                    cleanup,
-                    defaults: Arc::clone(&defaults),
+                    defaults: Arc::new(scope.defaults),
                 });
             }
         }
@@ -360,6 +358,26 @@ fn operation(f: &SpecFile, schemas: &SchemaRegistry, diags: &mut Diagnostics) ->
     }
 }
 
+/// `variable: /json/pointer` pairs, each pointer checked.
+fn captures(
+    f: &SpecFile,
+    path: &[Seg],
+    map: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> Vec<(String, String)> {
+    map.iter()
+        .map(|(var, ptr)| {
+            if !(ptr.is_empty() || ptr.starts_with('/')) {
+                diags.push(
+                    f.locator.value(&with(path, &[var.as_str().into()])),
+                    format!("capture \"{var}\": \"{ptr}\" is not a JSON pointer (use \"/field\")"),
+                );
+            }
+            (var.clone(), ptr.clone())
+        })
+        .collect()
+}
+
 fn header_checks(h: &BTreeMap<String, HeaderMatch>) -> Vec<HeaderCheck> {
     h.iter()
         .map(|(k, v)| HeaderCheck {
@@ -394,15 +412,16 @@ fn schema_ref(
 /// the captures of earlier setup steps.
 struct CaseScope<'a> {
     target: &'a BTreeSet<String>,
-    defaults: &'a BTreeMap<String, String>,
+    /// The case file's defaults, plus those of the fixture files it uses.
+    defaults: BTreeMap<String, String>,
     captured: BTreeSet<String>,
 }
 
 impl<'a> CaseScope<'a> {
-    fn new(target: &'a BTreeSet<String>, defaults: &'a BTreeMap<String, String>) -> Self {
+    fn new(target: &'a BTreeSet<String>, defaults: &BTreeMap<String, String>) -> Self {
         CaseScope {
             target,
-            defaults,
+            defaults: defaults.clone(),
             captured: BTreeSet::new(),
         }
     }
@@ -448,7 +467,7 @@ impl Planner<'_> {
         scope: &mut CaseScope<'_>,
         out: &mut Vec<PlannedStep>,
         diags: &mut Diagnostics,
-        depth: usize,
+        using: &mut Vec<String>,
     ) {
         let at = f.locator.value(path);
         match (&step.use_fixture, &step.call) {
@@ -469,21 +488,30 @@ impl Planner<'_> {
                     );
                     return;
                 };
-                if depth > 8 {
+                if let Some(first) = using.iter().position(|u| u == name) {
+                    let mut chain = using[first..].to_vec();
+                    chain.push(name.clone());
                     diags.push(
-                        at,
-                        format!("fixture \"{name}\" uses itself (directly or not)"),
+                        f.locator.value(&with(path, &["use".into()])),
+                        format!("fixture \"{name}\" uses itself: {}", chain.join(" → ")),
                     );
                     return;
                 }
+                // A fixture's own file variables are visible in its steps (the case's
+                // file wins on a clash).
+                for (k, v) in &ff.doc.variables {
+                    scope.defaults.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                using.push(name.clone());
                 for (k, s) in steps.iter().enumerate() {
                     let p = [
                         Seg::from("fixtures"),
                         Seg::from(name.as_str()),
                         Seg::from(k),
                     ];
-                    self.step(ff, &p, s, scope, out, diags, depth + 1);
+                    self.step(ff, &p, s, scope, out, diags, using);
                 }
+                using.pop();
             }
             (None, Some(call)) => {
                 let Some(op) = self.ops.get(call) else {
@@ -496,21 +524,19 @@ impl Planner<'_> {
                     return;
                 };
                 let request = self.request(f, path, op, &step.request(), scope, diags);
-                let mut captures = Vec::new();
-                for (var, ptr) in &step.capture {
-                    if !(ptr.is_empty() || ptr.starts_with('/')) {
+                let captures = captures(f, &with(path, &["capture".into()]), &step.capture, diags);
+                if let Some(var) = &step.unless {
+                    if !step.capture.contains_key(var) {
                         diags.push(
-                            f.locator.value(&with(path, &["capture".into(), var.as_str().into()])),
-                            format!("capture \"{var}\": \"{ptr}\" is not a JSON pointer (use \"/field\")"),
+                            f.locator.value(&with(path, &["unless".into()])),
+                            format!(
+                                "`unless: {var}` must name a variable this step captures: the step is skipped when the target already provides it"
+                            ),
                         );
                     }
-                    captures.push((var.clone(), ptr.clone()));
                 }
                 // Captures become visible to the steps after this one.
                 scope.captured.extend(step.capture.keys().cloned());
-                let cleanup = step.cleanup.as_deref().and_then(|c| {
-                    self.cleanup(f, &with(path, &["cleanup".into()]), c, scope, diags)
-                });
                 if let Some(request) = request {
                     out.push(PlannedStep {
                         at,
@@ -518,7 +544,6 @@ impl Planner<'_> {
                         expect_status: step.expect_status,
                         captures,
                         unless: step.unless.clone(),
-                        cleanup,
                     });
                 }
             }
@@ -526,35 +551,36 @@ impl Planner<'_> {
         }
     }
 
-    /// A cleanup: one `call:` with request fields only.
+    /// An operation's cleanup, compiled once. Its scope: the target's variables, the
+    /// file's defaults, the path parameters of the call being undone and the captures.
     fn cleanup(
         &self,
         f: &SpecFile,
-        path: &[Seg],
-        c: &Step,
-        scope: &dyn Scope,
+        op: &Operation,
+        c: &crate::spec::model::Cleanup,
+        target_vars: &BTreeSet<String>,
         diags: &mut Diagnostics,
-    ) -> Option<PlannedRequest> {
-        let Some(name) = c.call.as_ref().filter(|_| {
-            c.use_fixture.is_none()
-                && c.capture.is_empty()
-                && c.cleanup.is_none()
-                && c.unless.is_none()
-        }) else {
+    ) -> Option<OpCleanup> {
+        let path = [Seg::from("cleanup")];
+        let Some(cop) = self.ops.get(&c.call) else {
+            let mut known: Vec<&str> = self.ops.keys().map(String::as_str).collect();
+            known.sort_unstable();
             diags.push(
-                f.locator.value(path),
-                "a cleanup is one `call:` with request fields only (no use, capture, unless or cleanup)",
+                f.locator.value(&with(&path, &["call".into()])),
+                format!(
+                    "unknown operation \"{}\"; known: {}",
+                    c.call,
+                    known.join(", ")
+                ),
             );
             return None;
         };
-        let Some(op) = self.ops.get(name) else {
-            diags.push(
-                f.locator.value(&with(path, &["call".into()])),
-                format!("unknown operation \"{name}\""),
-            );
-            return None;
-        };
-        self.request(f, path, op, &c.request(), scope, diags)
+        let mut scope = CaseScope::new(target_vars, &f.doc.variables);
+        scope.captured.extend(op.path_params.iter().cloned());
+        scope.captured.extend(c.capture.keys().cloned());
+        let captures = captures(f, &with(&path, &["capture".into()]), &c.capture, diags);
+        let request = self.request(f, &path, cop, &c.request(), &scope, diags)?;
+        Some(OpCleanup { captures, request })
     }
 
     fn template(

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use parking_lot::Mutex;
@@ -14,8 +14,8 @@ use serde_json::Value;
 use tokio::runtime::Handle;
 
 use crate::check;
-use crate::http::{Client, Rendered, Response};
-use crate::plan::{Plan, PlannedCase};
+use crate::http::{Client, Rendered, Response, TransportError};
+use crate::plan::{OpCleanup, Plan, PlannedCase, PlannedRequest};
 use crate::report::failure::Failure;
 use crate::report::redact::Redactor;
 use crate::report::{CaseReport, Event, Outcome, Reporter};
@@ -34,6 +34,34 @@ pub struct TargetRun {
     /// still undo what it started. Locked only to register and finish a cleanup.
     pub pending: Mutex<HashMap<u64, Rendered>>,
     next_cleanup: AtomicU64,
+    /// Set on Ctrl-C: no new request is sent.
+    stopping: AtomicBool,
+    /// Calls of operations with a cleanup that are on the wire: an interrupt waits for
+    /// them, so what they start is registered and undone rather than lost.
+    in_flight: AtomicUsize,
+}
+
+/// Why a call was not made or got no answer.
+enum CallError {
+    /// The run is being interrupted.
+    Interrupted,
+    Transport(TransportError),
+}
+
+/// Counts one call in flight for as long as it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn new(n: &'a AtomicUsize) -> Self {
+        n.fetch_add(1, Ordering::SeqCst);
+        InFlight(n)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl TargetRun {
@@ -52,7 +80,79 @@ impl TargetRun {
             run_id,
             pending: Mutex::new(HashMap::new()),
             next_cleanup: AtomicU64::new(0),
+            stopping: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
         }
+    }
+
+    /// Stops sending new requests (Ctrl-C).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Calls in flight whose cleanup is not registered yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Renders and sends one call. On a 2xx answer of an operation with a cleanup, the
+    /// cleanup is registered (and its id pushed to `cleanups`) before this returns.
+    async fn call(
+        &self,
+        plan: &Plan,
+        req: &PlannedRequest,
+        vars: &Vars,
+        cleanups: &mut Vec<u64>,
+    ) -> (Rendered, Result<Response, CallError>) {
+        let rendered = Rendered::render(req, vars);
+        let undo = plan.cleanups.get(&req.op.name);
+        let _in_flight = undo.map(|_| InFlight::new(&self.in_flight));
+        // Checked after counting, so an interrupt either sees this call or stops it.
+        if self.stopping.load(Ordering::SeqCst) {
+            return (rendered, Err(CallError::Interrupted));
+        }
+        let result = self.client.send(&rendered).await;
+        if let (Some(undo), Ok(resp)) = (undo, &result) {
+            if (200..300).contains(&resp.status) {
+                if let Some(id) = self.register_undo(undo, req, vars, resp, &rendered) {
+                    cleanups.push(id);
+                }
+            }
+        }
+        (rendered, result.map_err(CallError::Transport))
+    }
+
+    /// Renders `undo` for one successful call: the case's variables, the call's path
+    /// parameters, and the captures from its answer.
+    fn register_undo(
+        &self,
+        undo: &OpCleanup,
+        req: &PlannedRequest,
+        vars: &Vars,
+        resp: &Response,
+        sent: &Rendered,
+    ) -> Option<u64> {
+        let mut v = vars.clone();
+        for (name, t) in req.op.path_params.iter().zip(&req.path) {
+            v.set(name.clone(), t.render(vars));
+        }
+        let body: Option<Value> = serde_json::from_slice(&resp.body).ok();
+        for (var, ptr) in &undo.captures {
+            match body.as_ref().and_then(|b| b.pointer(ptr)) {
+                Some(Value::String(s)) => v.set(var.clone(), s.clone()),
+                Some(Value::Null) | None => {
+                    let msg = format!(
+                        "warning: cannot undo {} (answered {}): nothing at {ptr} in the response",
+                        sent.line(),
+                        resp.status
+                    );
+                    eprintln!("{}", self.redactor.redact(&msg));
+                    return None;
+                }
+                Some(other) => v.set(var.clone(), other.to_string()),
+            }
+        }
+        Some(self.register(Rendered::render(&undo.request, &v)))
     }
 
     fn register(&self, cleanup: Rendered) -> u64 {
@@ -74,12 +174,15 @@ impl TargetRun {
         }
     }
 
-    /// Runs every cleanup still pending (on Ctrl-C). Returns how many ran.
-    pub async fn cleanup_all(&self) -> usize {
+    /// Runs every cleanup still pending, concurrently (on Ctrl-C). Returns how many ran.
+    pub async fn cleanup_all(self: &Arc<Self>) -> usize {
         let ids: Vec<u64> = self.pending.lock().keys().copied().collect();
-        for id in &ids {
-            self.finish(*id).await;
+        let mut set = tokio::task::JoinSet::new();
+        for id in ids.iter().copied() {
+            let tr = Arc::clone(self);
+            set.spawn(async move { tr.finish(id).await });
         }
+        set.join_all().await;
         ids.len()
     }
 }
@@ -122,7 +225,7 @@ pub fn trials(
                     });
                 }
                 let started = Instant::now();
-                let (outcome, shown) = handle.block_on(run_case(case, index, &tr, color));
+                let (outcome, shown) = handle.block_on(run_case(&plan, case, index, &tr, color));
                 let report = CaseReport {
                     target: tr.target.name.clone(),
                     id: case.id.clone(),
@@ -149,6 +252,7 @@ pub fn trials(
 /// Runs one case. Returns the outcome (plain, redacted text) and the text to show in the
 /// terminal (coloured when asked, redacted too).
 async fn run_case(
+    plan: &Plan,
     case: &PlannedCase,
     index: usize,
     tr: &TargetRun,
@@ -165,7 +269,7 @@ async fn run_case(
         );
     }
     let mut cleanups = Vec::new();
-    let result = steps_and_request(case, index, tr, color, &mut cleanups).await;
+    let result = steps_and_request(plan, case, index, tr, color, &mut cleanups).await;
     // Undo in reverse order, whatever the outcome.
     for id in cleanups.into_iter().rev() {
         tr.finish(id).await;
@@ -174,6 +278,7 @@ async fn run_case(
 }
 
 async fn steps_and_request(
+    plan: &Plan,
     case: &PlannedCase,
     index: usize,
     tr: &TargetRun,
@@ -193,7 +298,7 @@ async fn steps_and_request(
         if !PlannedCase::step_runs(step, &provided) {
             continue;
         }
-        let request = Rendered::render(&step.request, &vars);
+        let (request, sent) = tr.call(plan, &step.request, &vars, cleanups).await;
         let setup_fail = |problem: String, response: Option<&Response>| {
             fail(
                 case,
@@ -208,9 +313,10 @@ async fn steps_and_request(
                 },
             )
         };
-        let response = match tr.client.send(&request).await {
+        let response = match sent {
             Ok(r) => r,
-            Err(e) => return setup_fail(e.to_string(), None),
+            Err(CallError::Interrupted) => return interrupted(),
+            Err(CallError::Transport(e)) => return setup_fail(e.to_string(), None),
         };
         let ok = match step.expect_status {
             Some(s) => response.status == s,
@@ -229,9 +335,6 @@ async fn steps_and_request(
             );
         }
         if step.captures.is_empty() {
-            if let Some(c) = &step.cleanup {
-                cleanups.push(tr.register(Rendered::render(c, &vars)));
-            }
             continue;
         }
         let body: Value = match serde_json::from_slice(&response.body) {
@@ -255,15 +358,13 @@ async fn steps_and_request(
                 Some(other) => vars.set(var.clone(), other.to_string()),
             }
         }
-        if let Some(c) = &step.cleanup {
-            cleanups.push(tr.register(Rendered::render(c, &vars)));
-        }
     }
 
-    let request = Rendered::render(&case.request, &vars);
-    let response = match tr.client.send(&request).await {
+    let (request, sent) = tr.call(plan, &case.request, &vars, cleanups).await;
+    let response = match sent {
         Ok(r) => r,
-        Err(error) => {
+        Err(CallError::Interrupted) => return interrupted(),
+        Err(CallError::Transport(error)) => {
             return fail(
                 case,
                 tr,
@@ -275,30 +376,6 @@ async fn steps_and_request(
             );
         }
     };
-    if (200..300).contains(&response.status) {
-        if let Some(c) = &case.cleanup {
-            let body: Option<Value> = serde_json::from_slice(&response.body).ok();
-            let mut complete = true;
-            for (var, ptr) in &case.captures {
-                match body.as_ref().and_then(|b| b.pointer(ptr)) {
-                    Some(Value::String(s)) => vars.set(var.clone(), s.clone()),
-                    Some(Value::Null) | None => complete = false,
-                    Some(other) => vars.set(var.clone(), other.to_string()),
-                }
-            }
-            if complete {
-                cleanups.push(tr.register(Rendered::render(c, &vars)));
-            } else {
-                // The checks below report the bad body; say what cannot be undone.
-                let msg = format!(
-                    "warning: {}: cannot clean up after {}: the response lacks a captured value",
-                    case.at,
-                    request.line()
-                );
-                eprintln!("{}", tr.redactor.redact(&msg));
-            }
-        }
-    }
     let mismatches = check::check(&case.expect, &response, &vars);
     if mismatches.is_empty() {
         (Outcome::Passed, String::new())
@@ -316,6 +393,18 @@ async fn steps_and_request(
     }
 }
 
+fn interrupted() -> (Outcome, String) {
+    let message = "interrupted before this request was sent".to_owned();
+    (
+        Outcome::Failed {
+            kind: "interrupted".into(),
+            summary: message.clone(),
+            message: message.clone(),
+        },
+        message,
+    )
+}
+
 fn fail(case: &PlannedCase, tr: &TargetRun, color: bool, f: &Failure<'_>) -> (Outcome, String) {
     let extra = f.sent_secrets();
     let redactor = if extra.is_empty() {
@@ -327,15 +416,22 @@ fn fail(case: &PlannedCase, tr: &TargetRun, color: bool, f: &Failure<'_>) -> (Ou
         }
         std::borrow::Cow::Owned(r)
     };
-    let plain = redactor.redact(&f.render(&case.at, false)).into_owned();
+    // `render` redacts each text from the endpoint before cutting it short (a secret cut
+    // in half would not match any more); the final pass covers the rest.
+    let plain = redactor
+        .redact(&f.render(&case.at, false, &redactor))
+        .into_owned();
     let shown = if color {
-        redactor.redact(&f.render(&case.at, true)).into_owned()
+        redactor
+            .redact(&f.render(&case.at, true, &redactor))
+            .into_owned()
     } else {
         plain.clone()
     };
     (
         Outcome::Failed {
             kind: f.kind(),
+            summary: redactor.redact(&f.summary(&redactor)).into_owned(),
             message: plain,
         },
         shown,

@@ -179,3 +179,103 @@ fn shipped_specs_follow_the_case_file_schema() {
         assert!(errors.is_empty(), "{}: {errors:?}", p.display());
     }
 }
+
+#[test]
+fn fixture_cycles_are_reported_once_and_deep_chains_are_fine() {
+    let s = Suite::copy();
+    // A ten-deep chain of fixtures, each using the next: legitimate.
+    let mut chain = String::from("fixtures:\n");
+    for i in 1..10 {
+        chain.push_str(&format!("  f{i}:\n    - use: f{}\n", i + 1));
+    }
+    chain.push_str("  f10:\n    - use: workflow\n");
+    s.edit(
+        "specs/stop-execution.yaml",
+        "\ncases:\n",
+        &format!("\n{chain}\ncases:\n"),
+    );
+    s.edit(
+        "specs/stop-execution.yaml",
+        "      - use: workflow\n",
+        "      - use: f1\n",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 0, "{r:?}");
+
+    // A cycle, used twice per expansion: one located error, at once.
+    s.edit(
+        "specs/stop-execution.yaml",
+        "  f10:\n    - use: workflow\n",
+        "  f10:\n    - use: f1\n    - use: f1\n",
+    );
+    let started = std::time::Instant::now();
+    let r = lint(&s);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(r.code, 2, "{r:?}");
+    let cycle: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("uses itself"))
+        .collect();
+    assert_eq!(
+        cycle.len(),
+        2,
+        "one per `use:` line that closes the cycle: {r:?}"
+    );
+    assert!(
+        cycle[0].contains(
+            "fixture \"f1\" uses itself: f1 → f2 → f3 → f4 → f5 → f6 → f7 → f8 → f9 → f10 → f1"
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn fixtures_see_their_own_files_variables_and_unless_must_name_a_capture() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/create-workflow.yaml",
+        "\nfixtures:\n",
+        "\nvariables:\n  wf_prefix: conformance\n\nfixtures:\n",
+    );
+    s.edit(
+        "specs/create-workflow.yaml",
+        "        name: \"conformance-{{case_uid}}\"",
+        "        name: \"{{wf_prefix}}-{{case_uid}}\"",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = run(&[
+        "run",
+        "--specs",
+        s.specs().to_str().unwrap(),
+        "--schemas",
+        s.schemas().to_str().unwrap(),
+        "--junit",
+        "/dev/null",
+        "StopExecution",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+
+    s.edit(
+        "specs/create-workflow.yaml",
+        "      unless: workflow_id",
+        "      unless: workfow_id",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let file = s.specs().join("create-workflow.yaml");
+    let line = line_of(&file, "unless: workfow_id");
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:{line}:15: `unless: workfow_id` must name a variable this step captures",
+            file.display()
+        )),
+        "{r:?}"
+    );
+    assert_eq!(
+        r.stderr.matches("unless: workfow_id").count(),
+        1,
+        "reported once, not per case: {r:?}"
+    );
+}

@@ -92,4 +92,7 @@ fn sigint_terminates_executions_the_run_started_then_exits_130() {
     let execs = list();
     assert_eq!(execs.as_array().unwrap().len(), 1, "{execs}");
     assert_eq!(execs[0]["status"], "cancel", "{execs}");
+    // The report of what finished (nothing, here) is still written.
+    let xml = std::fs::read_to_string(s.junit()).unwrap();
+    assert!(xml.contains("<testsuite"), "{xml}");
 }

@@ -687,3 +687,61 @@ fn zero_test_threads_and_an_unwritable_report_are_bad_input() {
         "checked before any case ran: {r:?}"
     );
 }
+
+#[test]
+fn a_wrongly_accepted_call_is_still_undone() {
+    // This endpoint also accepts the harness's deliberately invalid token: the 401 cases
+    // get 2xx answers and start executions they never meant to.
+    let mock = Mock::start(MockConfig {
+        tokens: vec![
+            aom_conformance::mock::TokenGrant {
+                token: Secret::new(TOKEN),
+                projects: vec![PROJECT.into()],
+            },
+            aom_conformance::mock::TokenGrant {
+                token: Secret::new("MIIinvalid-aom-conformance-token"),
+                projects: vec![PROJECT.into()],
+            },
+        ],
+        faults: true,
+        ..Default::default()
+    });
+    let (_, wf) = mock.rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/v1/{PROJECT}/cms/workflow", mock.url))
+            .header("X-Auth-Token", TOKEN)
+            .header("Content-Type", "application/json")
+            .body(r#"{"name":"qa-provided","type":"manual"}"#)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<serde_json::Value>().await.unwrap())
+    });
+    let wf = wf["id"].as_str().unwrap().to_owned();
+    let s = Suite::copy();
+    let junit = s.junit().display().to_string();
+    let var = format!("workflow_id={wf}");
+    let mut args = endpoint_args(&mock.url, &junit);
+    args.extend(["--var", &var, "ExecuteWorkflow [401] invalid credentials"]);
+    let r = output(
+        bin()
+            .args(&args)
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(r.stdout.contains("status: expected 401, got 200"), "{r:?}");
+    let (_, execs) = mock.call(
+        TOKEN,
+        "GET",
+        &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
+    );
+    let execs = execs.as_array().unwrap().clone();
+    assert_eq!(execs.len(), 1, "{execs:?}");
+    assert_eq!(
+        execs[0]["status"], "cancel",
+        "the wrongly started execution was terminated: {execs:?}"
+    );
+}

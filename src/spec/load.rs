@@ -33,8 +33,12 @@ impl Diagnostics {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    /// `Err(self)` when anything was found.
-    pub fn into_result(self) -> Result<(), Diagnostics> {
+    /// `Err(self)` when anything was found. A problem in a fixture shows once, not once
+    /// per case that uses the fixture.
+    pub fn into_result(mut self) -> Result<(), Diagnostics> {
+        let mut seen = std::collections::HashSet::new();
+        self.0
+            .retain(|d| seen.insert((d.at.clone(), d.message.clone())));
         if self.0.is_empty() { Ok(()) } else { Err(self) }
     }
 }

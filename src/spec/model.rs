@@ -37,6 +37,11 @@ pub struct CaseFile {
     /// Variables this file expects, with defaults a target may override.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// Undoes what a call of this operation started: after any 2xx answer (in a setup
+    /// step or as the request under test), whatever the case expected, this call runs
+    /// when the case ends — and on Ctrl-C.
+    #[serde(default)]
+    pub cleanup: Option<Cleanup>,
     /// Named setup sequences, usable from any case file with `use: NAME`.
     #[serde(default)]
     pub fixtures: BTreeMap<String, Vec<Step>>,
@@ -94,13 +99,6 @@ pub struct Case {
     #[serde(default)]
     pub request: RequestSpec,
     pub expect: Expect,
-    /// `variable: /json/pointer` into the response under test, for `cleanup`.
-    #[serde(default)]
-    pub capture: BTreeMap<String, String>,
-    /// A call run after the case when the request under test succeeded (2xx), e.g. to
-    /// terminate the execution a case started.
-    #[serde(default)]
-    pub cleanup: Option<Step>,
 }
 
 /// A setup step: either a call of a documented operation, or `use:` of a fixture.
@@ -131,14 +129,42 @@ pub struct Step {
     /// `variable: /json/pointer` into the step's response body.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
-    /// Skip this step when the target provides this variable (e.g. a QA-provided
-    /// `workflow_id` instead of creating a workflow).
+    /// Skip this step when the target provides this variable, which the step would
+    /// otherwise capture (e.g. a QA-provided `workflow_id` instead of a new workflow).
     #[serde(default)]
     pub unless: Option<String>,
-    /// A call run after the case, whatever its result, when this step succeeded: undoes
-    /// what the step started (e.g. terminate an execution left running).
+}
+
+/// An operation's cleanup: `capture` from the answer that started something, then
+/// `call` an operation with these request fields. Templates see the case's variables,
+/// the path parameters of the call being undone, and the captures.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cleanup {
+    pub call: String,
     #[serde(default)]
-    pub cleanup: Option<Box<Step>>,
+    pub capture: BTreeMap<String, String>,
+    #[serde(default)]
+    pub path: BTreeMap<String, String>,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    pub body: Option<Value>,
+}
+
+impl Cleanup {
+    pub fn request(&self) -> RequestSpec {
+        RequestSpec {
+            path: self.path.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            raw_body: None,
+            auth: AuthMode::Default,
+        }
+    }
 }
 
 impl Step {
@@ -165,7 +191,6 @@ impl Step {
             || self.expect_status.is_some()
             || !self.capture.is_empty()
             || self.unless.is_some()
-            || self.cleanup.is_some()
     }
 }
 
