@@ -286,9 +286,13 @@ pub fn load_file(path: &Path) -> Result<(TargetFile, Locator), TargetError> {
             message: format!("cannot read target file: {e}"),
         })
     })?;
+    let locator = Locator::new(path, &text);
+    if let Some((at, message)) = locator.first_duplicate() {
+        return Err(TargetError::File(Diagnostic { at, message }));
+    }
     let file: TargetFile = serde_yaml::from_str(&text)
         .map_err(|e| TargetError::File(crate::spec::load::yaml_diagnostic(path, &e)))?;
-    Ok((file, Locator::new(path, &text)))
+    Ok((file, locator))
 }
 
 /// Builds one target from an optional file, flags and the environment.

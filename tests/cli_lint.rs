@@ -279,3 +279,53 @@ fn fixtures_see_their_own_files_variables_and_unless_must_name_a_capture() {
         "reported once, not per case: {r:?}"
     );
 }
+
+#[test]
+fn duplicate_keys_are_located_not_silently_merged() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "  404:\n",
+        "  200:\n    schema: aom-error.schema.json\n  404:\n",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let file = s.specs().join("stop-execution.yaml");
+    let first = line_of(&file, "  200:");
+    assert!(r.stderr.contains("duplicate key \"200\""), "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("(first at line {first}, column 3)")),
+        "{r:?}"
+    );
+
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "method: POST\n",
+        "method: POST\nmethod: GET\n",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let line = line_of(&file_in(&s), "method: GET");
+    assert!(
+        r.stderr.contains(&format!(
+            "stop-execution.yaml:{line}:1: duplicate key \"method\""
+        ),),
+        "{r:?}"
+    );
+}
+
+fn file_in(s: &Suite) -> std::path::PathBuf {
+    s.specs().join("stop-execution.yaml")
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_directories_and_yaml_named_directories_are_not_read() {
+    let s = Suite::copy();
+    std::os::unix::fs::symlink("..", s.specs().join("loop")).unwrap();
+    std::fs::create_dir(s.specs().join("dir.yaml")).unwrap();
+    let r = lint(&s);
+    assert_eq!(r.code, 0, "{r:?}");
+}

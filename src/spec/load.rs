@@ -93,8 +93,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SpecFile>, Diagnostics> {
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // file_type() does not follow symlinks: a link to a directory is not walked (a
+        // `loop -> ..` link would read the parent again and again), nor is a directory
+        // named `x.yaml` read as a file.
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             collect(&path, out)?;
         } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
             out.push(path);
@@ -110,8 +115,11 @@ pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
         at: Location::new(path, 1, 1),
         message: format!("cannot read: {e}"),
     })?;
-    let doc: CaseFile = serde_yaml::from_str(&source).map_err(|e| yaml_diagnostic(path, &e))?;
     let locator = Locator::new(path, &source);
+    if let Some((at, message)) = locator.first_duplicate() {
+        return Err(Diagnostic { at, message });
+    }
+    let doc: CaseFile = serde_yaml::from_str(&source).map_err(|e| yaml_diagnostic(path, &e))?;
     Ok(SpecFile {
         path: path.to_owned(),
         doc,

@@ -78,6 +78,8 @@ const EAGER_DEPTH: usize = 4;
 struct Maps {
     values: HashMap<Vec<Seg>, (usize, usize)>,
     keys: HashMap<Vec<Seg>, (usize, usize)>,
+    /// Keys that repeat in their mapping: (key, where it repeats, where it first was).
+    duplicates: Vec<(String, (usize, usize), (usize, usize))>,
 }
 
 impl Maps {
@@ -114,6 +116,21 @@ impl Locator {
         }
     }
 
+    /// The first key that repeats within one mapping. YAML parsers keep the last value
+    /// silently (serde_yaml reports struct fields only, without a position), which would
+    /// let a second `200:` quietly replace the first.
+    pub fn first_duplicate(&self) -> Option<(Location, String)> {
+        self.shallow.duplicates.first().map(|(key, at, first)| {
+            (
+                Location::new(&self.file, at.0, at.1),
+                format!(
+                    "duplicate key \"{key}\" (first at line {}, column {})",
+                    first.0, first.1
+                ),
+            )
+        })
+    }
+
     /// The location of the node at `path`, or of its nearest ancestor that exists.
     pub fn value(&self, path: &[Seg]) -> Location {
         let map = &self.maps(path).values;
@@ -143,6 +160,8 @@ enum Frame {
     Map {
         pending_key: Option<String>,
         first: bool,
+        /// Keys seen so far, with their position.
+        seen: HashMap<String, (usize, usize)>,
     },
     Seq {
         next: usize,
@@ -199,7 +218,15 @@ impl MarkedEventReceiver for Walker {
                 if is_key {
                     let deep = self.path.len() + 1 > self.max_depth;
                     let shallow_enough = self.path.len() <= self.max_depth;
-                    if let Some(Frame::Map { pending_key, first }) = self.stack.last_mut() {
+                    if let Some(Frame::Map {
+                        pending_key,
+                        first,
+                        seen,
+                    }) = self.stack.last_mut()
+                    {
+                        if let Some(prev) = seen.insert(value.clone(), pos(mark)) {
+                            self.maps.duplicates.push((value.clone(), pos(mark), prev));
+                        }
                         let first = std::mem::take(first);
                         *pending_key = Some(value.clone());
                         if first && shallow_enough {
@@ -249,6 +276,7 @@ impl MarkedEventReceiver for Walker {
                     Frame::Map {
                         pending_key: None,
                         first: true,
+                        seen: HashMap::new(),
                     }
                 } else {
                     Frame::Seq { next: 0 }
