@@ -74,12 +74,18 @@ pub struct Locator {
 /// (`cases.3.setup.1` is 4).
 const EAGER_DEPTH: usize = 4;
 
+/// A line and column.
+type Pos = (usize, usize);
+
+/// A key that repeats in its mapping: the key, where it repeats, where it first was.
+type Duplicate = (String, Pos, Pos);
+
 #[derive(Debug, Default)]
 struct Maps {
     values: HashMap<Vec<Seg>, (usize, usize)>,
     keys: HashMap<Vec<Seg>, (usize, usize)>,
-    /// Keys that repeat in their mapping: (key, where it repeats, where it first was).
-    duplicates: Vec<(String, (usize, usize), (usize, usize))>,
+    /// Keys that repeat in their mapping.
+    duplicates: Vec<Duplicate>,
 }
 
 impl Maps {
