@@ -1,17 +1,22 @@
 //! Expectation vs response → the list of mismatches, each saying where and what.
 //!
 //! All checks run, so one failure report shows everything that is off (status *and*
-//! schema *and* error code), not just the first.
+//! schema *and* error code), not just the first — except that a response with another
+//! status than expected is not held to the expected status's body: its schema, error code
+//! and values would only add noise to the status mismatch.
 
-use std::fmt;
+use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::http::Response;
+use crate::http::{MAX_BODY_BYTES, Response, max_body_text};
 use crate::plan::{HeaderCheck, PlannedExpect};
+use crate::report::failure::{VALUE_MAX, clip};
+use crate::report::redact::Redactor;
 use crate::template::Vars;
 
-/// One way a response differs from what the case expects.
+/// One way a response differs from what the case expects. Values are kept whole;
+/// [`Mismatch::describe`] redacts them and then cuts them short for messages.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mismatch {
     /// The HTTP status.
@@ -23,7 +28,10 @@ pub enum Mismatch {
         schema: String,
         instance_path: String,
         schema_path: String,
+        /// jsonschema's message, which quotes the offending value whole.
         message: String,
+        /// That value, serialized: what to shorten inside `message`.
+        instance: String,
     },
     /// The documented (or expected) `error_code`.
     ErrorCode {
@@ -44,6 +52,8 @@ pub enum Mismatch {
         expected: String,
         actual: Option<String>,
     },
+    /// The body is longer than [`MAX_BODY_BYTES`]; the harness stopped reading it.
+    BodyTooLarge,
 }
 
 impl Mismatch {
@@ -57,78 +67,104 @@ impl Mismatch {
             Mismatch::HttpCode { .. } => "http-code",
             Mismatch::Value { .. } => "body",
             Mismatch::Header { .. } => "header",
+            Mismatch::BodyTooLarge => "body-size",
         }
     }
-}
 
-fn show(v: &Option<Value>) -> String {
-    match v {
-        Some(v) => v.to_string(),
-        None => "nothing (absent)".into(),
-    }
-}
-
-impl fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// One line saying what is off, for messages. Everything taken from the response
+    /// (or from variables) goes through `r` first and is then cut to [`VALUE_MAX`]
+    /// characters: a secret cut in half would no longer be recognised.
+    pub fn describe(&self, r: &Redactor) -> String {
+        let value = |v: &Value| clip(&r.redact(&v.to_string()), VALUE_MAX);
+        let opt = |v: &Option<Value>| v.as_ref().map_or(ABSENT.to_owned(), value);
+        let text = |s: &str| clip(&r.redact(s), VALUE_MAX);
+        let ptr = |p: &str| {
+            if p.is_empty() {
+                "/".to_owned()
+            } else {
+                text(p)
+            }
+        };
         match self {
             Mismatch::Status { expected, actual } => {
-                write!(f, "status: expected {expected}, got {actual}")
+                format!("status: expected {expected}, got {actual}")
             }
-            Mismatch::NotJson { error } => write!(f, "body: not JSON ({error})"),
+            Mismatch::NotJson { error } => format!("body: not JSON ({})", text(error)),
             Mismatch::Schema {
                 schema,
                 instance_path,
                 schema_path,
                 message,
-            } => {
-                let at = if instance_path.is_empty() {
-                    "/"
-                } else {
-                    instance_path
-                };
-                write!(
-                    f,
-                    "schema {schema}: at {at}: {message} (schema path {schema_path})"
-                )
-            }
-            Mismatch::ErrorCode { expected, actual } => write!(
-                f,
-                "body /error_code: expected \"{expected}\", got {}",
-                show(actual)
+                instance,
+            } => format!(
+                "schema {schema}: at {}: {} (schema path {})",
+                ptr(instance_path),
+                schema_message(message, instance, r),
+                text(schema_path)
             ),
-            Mismatch::HttpCode { status, http_code } => write!(
-                f,
-                "body /http_code: expected {status} (the HTTP status), got {http_code}"
+            Mismatch::ErrorCode { expected, actual } => format!(
+                "body /error_code: expected {}, got {}",
+                text(&format!("{expected:?}")),
+                opt(actual)
+            ),
+            Mismatch::HttpCode { status, http_code } => format!(
+                "body /http_code: expected {status} (the HTTP status), got {}",
+                value(http_code)
             ),
             Mismatch::Value {
                 pointer,
                 expected,
                 actual,
-            } => write!(
-                f,
-                "body {}: expected {expected}, got {}",
-                if pointer.is_empty() { "/" } else { pointer },
-                show(actual)
+            } => format!(
+                "body {}: expected {}, got {}",
+                ptr(pointer),
+                value(expected),
+                opt(actual)
             ),
             Mismatch::Header {
                 name,
                 expected,
                 actual,
-            } => write!(
-                f,
-                "header {name}: expected {expected}, got {}",
-                actual
-                    .as_deref()
-                    .map_or("nothing (absent)".into(), |a| format!("{a:?}"))
+            } => format!(
+                "header {name}: expected {}, got {}",
+                text(expected),
+                actual.as_deref().map_or(ABSENT.to_owned(), |a| {
+                    // Redact before quoting, so the marker replaces the secret whole.
+                    clip(&format!("{:?}", r.redact(a)), VALUE_MAX)
+                })
             ),
+            Mismatch::BodyTooLarge => {
+                format!("body exceeds {} (stopped reading)", max_body_text())
+            }
         }
     }
 }
 
+const ABSENT: &str = "nothing (absent)";
+
+/// jsonschema quotes the offending value whole (`"…5 MB…" is longer than 1024
+/// characters`): shorten that value inside the message, after redacting both.
+fn schema_message(message: &str, instance: &str, r: &Redactor) -> String {
+    let message = r.redact(message);
+    let instance = r.redact(instance);
+    let message = if instance.chars().count() > VALUE_MAX && message.contains(&*instance) {
+        Cow::Owned(message.replacen(&*instance, &clip(&instance, VALUE_MAX), 1))
+    } else {
+        message
+    };
+    // Whatever else the message embeds, keep it to a line of reasonable length.
+    clip(&message.replace(['\n', '\r'], " "), 2 * VALUE_MAX)
+}
+
 /// Runs every check of `expect` against `resp`.
+///
+/// Always: the status, the headers, the body size, and — for any status >= 400 with a
+/// JSON body that has an `http_code` — that `http_code` is the status. Only when the
+/// status is the expected one: the schema, `error_code`, `body` and `body_equals`.
 pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismatch> {
     let mut out = Vec::new();
-    if resp.status != expect.status {
+    let status_ok = resp.status == expect.status;
+    if !status_ok {
         out.push(Mismatch::Status {
             expected: expect.status,
             actual: resp.status,
@@ -137,48 +173,61 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
     for h in &expect.headers {
         check_header(h, resp, &mut out);
     }
+    if resp.truncated {
+        // Only the first MAX_BODY_BYTES were read: nothing in it can be judged.
+        debug_assert!(resp.body.len() <= MAX_BODY_BYTES);
+        out.push(Mismatch::BodyTooLarge);
+        return out;
+    }
 
-    let needs_json = expect.schema.is_some()
-        || expect.error_code.is_some()
-        || expect.body.is_some()
-        || expect.body_equals.is_some();
-    if !needs_json {
+    let needs_json = status_ok
+        && (expect.schema.is_some()
+            || expect.error_code.is_some()
+            || expect.body.is_some()
+            || expect.body_equals.is_some());
+    if !needs_json && resp.status < 400 {
         return out;
     }
     let body: Value = match serde_json::from_slice(&resp.body) {
         Ok(v) => v,
         Err(e) => {
-            let error = if resp.body.is_empty() {
-                "the body is empty".to_owned()
-            } else {
-                crate::schema::strip_serde_position(&e.to_string())
-            };
-            out.push(Mismatch::NotJson { error });
+            if needs_json {
+                let error = if resp.body.is_empty() {
+                    "the body is empty".to_owned()
+                } else {
+                    crate::schema::strip_serde_position(&e.to_string())
+                };
+                out.push(Mismatch::NotJson { error });
+            }
             return out;
         }
     };
 
-    if let Some(schema) = &expect.schema {
-        for err in schema.validator.iter_errors(&body) {
-            out.push(Mismatch::Schema {
-                schema: schema.name.clone(),
-                instance_path: err.instance_path().to_string(),
-                schema_path: err.schema_path().to_string(),
-                message: err.to_string(),
-            });
+    if status_ok {
+        if let Some(schema) = &expect.schema {
+            for err in schema.validator.iter_errors(&body) {
+                out.push(Mismatch::Schema {
+                    schema: schema.name.clone(),
+                    instance_path: err.instance_path().to_string(),
+                    schema_path: err.schema_path().to_string(),
+                    message: err.to_string(),
+                    instance: err.instance().to_string(),
+                });
+            }
         }
-    }
-    if let Some(code) = &expect.error_code {
-        let actual = body.get("error_code");
-        if actual.and_then(Value::as_str) != Some(code.as_str()) {
-            out.push(Mismatch::ErrorCode {
-                expected: code.clone(),
-                actual: actual.cloned(),
-            });
+        if let Some(code) = &expect.error_code {
+            let actual = body.get("error_code");
+            if actual.and_then(Value::as_str) != Some(code.as_str()) {
+                out.push(Mismatch::ErrorCode {
+                    expected: code.clone(),
+                    actual: actual.cloned(),
+                });
+            }
         }
     }
     // Every AOM error body repeats the status in `http_code`; a body that disagrees
-    // with its own status line is a defect however valid its shape.
+    // with its own status line is a defect however valid its shape, whatever the case
+    // expected.
     if resp.status >= 400 {
         if let Some(hc) = body.get("http_code") {
             if hc.as_u64() != Some(u64::from(resp.status)) {
@@ -188,6 +237,9 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
                 });
             }
         }
+    }
+    if !status_ok {
+        return out;
     }
     if let Some(t) = &expect.body {
         subset(&t.render(vars), Some(&body), &mut String::new(), &mut out);
@@ -273,7 +325,56 @@ fn subset(expected: &Value, actual: Option<&Value>, ptr: &mut String, out: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::CompiledSchema;
+    use crate::template::JsonTemplate;
+    use reqwest::header::{HeaderMap, HeaderValue};
     use serde_json::json;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn expect(status: u16) -> PlannedExpect {
+        PlannedExpect {
+            status,
+            schema: None,
+            error_code: None,
+            body: None,
+            body_equals: None,
+            headers: Vec::new(),
+        }
+    }
+
+    fn schema(v: Value) -> Option<Arc<CompiledSchema>> {
+        Some(Arc::new(CompiledSchema {
+            name: "test.schema.json".into(),
+            validator: jsonschema::validator_for(&v).unwrap(),
+        }))
+    }
+
+    fn response(status: u16, body: &str) -> Response {
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+            sent_secrets: Vec::new(),
+        }
+    }
+
+    fn kinds(out: &[Mismatch]) -> Vec<&'static str> {
+        out.iter().map(Mismatch::kind).collect()
+    }
+
+    /// What the shipped specs expect of a documented 200 with an error body.
+    fn expect_200_result() -> PlannedExpect {
+        PlannedExpect {
+            schema: schema(json!({"type": "object", "required": ["result"]})),
+            error_code: Some("AOM.0".into()),
+            body: Some(JsonTemplate::Literal(json!({"result": "success"}))),
+            body_equals: Some(JsonTemplate::Literal(json!({"result": "success"}))),
+            ..expect(200)
+        }
+    }
 
     #[test]
     fn subset_reports_the_pointer_of_each_difference() {
@@ -293,8 +394,178 @@ mod tests {
             .collect();
         assert_eq!(ptrs, ["/a/b", "/a/c/1", "/d"]);
         assert_eq!(
-            out[2].to_string(),
+            out[2].describe(&Redactor::default()),
             "body /d: expected \"x\", got nothing (absent)"
+        );
+    }
+
+    #[test]
+    fn a_status_mismatch_skips_the_expected_statuses_body_checks() {
+        let resp = response(
+            404,
+            r#"{"error_code":"AOM.1","error_msg":"no such execution","http_code":500}"#,
+        );
+        let out = check(&expect_200_result(), &resp, &Vars::default());
+        assert_eq!(kinds(&out), ["status", "http-code"], "{out:?}");
+        let r = Redactor::default();
+        assert_eq!(out[0].describe(&r), "status: expected 200, got 404");
+        assert_eq!(
+            out[1].describe(&r),
+            "body /http_code: expected 404 (the HTTP status), got 500"
+        );
+
+        // Not JSON either: still only the status.
+        let out = check(
+            &expect_200_result(),
+            &response(502, "<html>"),
+            &Vars::default(),
+        );
+        assert_eq!(kinds(&out), ["status"], "{out:?}");
+    }
+
+    #[test]
+    fn a_matching_status_gets_every_body_check() {
+        let resp = response(
+            200,
+            r#"{"error_code":"AOM.1","error_msg":"x","http_code":200}"#,
+        );
+        let out = check(&expect_200_result(), &resp, &Vars::default());
+        assert_eq!(
+            kinds(&out),
+            ["schema", "error-code", "body", "body"],
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn http_code_is_checked_on_every_error_response_even_without_expectations() {
+        let body = r#"{"error_code":"AOM.1","error_msg":"x","http_code":400}"#;
+        let out = check(&expect(404), &response(404, body), &Vars::default());
+        assert_eq!(kinds(&out), ["http-code"], "{out:?}");
+        // Agreeing, absent, non-JSON, or a success status: nothing to say.
+        let ok = r#"{"error_code":"AOM.1","error_msg":"x","http_code":404}"#;
+        for (status, body) in [
+            (404, ok),
+            (404, r#"{"error_code":"AOM.1"}"#),
+            (404, "not json"),
+            (200, r#"{"http_code":500}"#),
+        ] {
+            let out = check(&expect(status), &response(status, body), &Vars::default());
+            assert!(out.is_empty(), "{status} {body}: {out:?}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_body_is_its_own_mismatch_and_is_not_judged() {
+        let mut resp = response(200, r#"{"result": "succ"#);
+        resp.truncated = true;
+        let out = check(&expect_200_result(), &resp, &Vars::default());
+        assert_eq!(kinds(&out), ["body-size"], "{out:?}");
+        assert_eq!(
+            out[0].describe(&Redactor::default()),
+            "body exceeds 4 MiB (stopped reading)"
+        );
+    }
+
+    #[test]
+    fn values_are_redacted_then_cut_short() {
+        let secret: String = (0..2000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        let r = Redactor::new([secret.clone()]);
+        let long = format!("{} token {secret}", "x".repeat(250));
+        let resp = response(200, &json!({ "result": long.clone() }).to_string());
+        let e = PlannedExpect {
+            body: Some(JsonTemplate::Literal(json!({"result": "success"}))),
+            ..expect(200)
+        };
+        let out = check(&e, &resp, &Vars::default());
+        let text = out[0].describe(&r);
+        assert!(
+            text.starts_with("body /result: expected \"success\", got \"xxx"),
+            "{text}"
+        );
+        // The length given is that of the redacted value: `"x…x token [REDACTED]"`.
+        assert!(text.ends_with("… (269 bytes)"), "{text}");
+        assert!(text.len() < 300, "{text}");
+
+        // The secret right at the cut: redacted first, so not even its start shows.
+        let at_cut = format!("{}{secret}", "y".repeat(190));
+        let m = Mismatch::Value {
+            pointer: "/error_msg".into(),
+            expected: json!("z"),
+            actual: Some(json!(at_cut)),
+        };
+        let text = m.describe(&r);
+        assert!(text.contains("[REDACTED]"), "{text}");
+        assert!(!text.contains(&secret[..8]), "{text}");
+
+        let h = Mismatch::Header {
+            name: "x-echo".into(),
+            expected: "absent".into(),
+            actual: Some(format!("{} {secret}", "v".repeat(195))),
+        };
+        let text = h.describe(&r);
+        assert!(
+            text.contains("[REDACTED]") && !text.contains(&secret[..8]),
+            "{text}"
+        );
+        let h = Mismatch::Header {
+            name: "x-echo".into(),
+            expected: "absent".into(),
+            actual: Some("w".repeat(5000)),
+        };
+        assert!(
+            h.describe(&r).ends_with("… (5002 bytes)"),
+            "{}",
+            h.describe(&r)
+        );
+    }
+
+    #[test]
+    fn schema_messages_do_not_quote_huge_values_whole() {
+        let e = PlannedExpect {
+            schema: schema(json!({
+                "type": "object",
+                "properties": { "error_msg": { "type": "string", "maxLength": 1024 } }
+            })),
+            ..expect(400)
+        };
+        let huge = "m".repeat(5_000_000);
+        let resp = response(400, &json!({ "error_msg": huge }).to_string());
+        let out = check(&e, &resp, &Vars::default());
+        assert_eq!(kinds(&out), ["schema"], "{out:?}");
+        let text = out[0].describe(&Redactor::default());
+        assert!(text.len() < 400, "{} bytes: {}", text.len(), &text[..400]);
+        assert!(
+            text.starts_with("schema test.schema.json: at /error_msg: \"mmm"),
+            "{text}"
+        );
+        assert!(
+            text.contains("… (5000002 bytes) is longer than 1024 characters"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn header_values_show_redacted_and_quoted() {
+        let mut resp = response(200, "");
+        resp.headers.insert(
+            "content-type",
+            HeaderValue::from_static("text/plain; k=SECRET-1"),
+        );
+        let e = PlannedExpect {
+            headers: vec![HeaderCheck {
+                name: "content-type".into(),
+                rule: crate::spec::model::HeaderMatch {
+                    starts_with: Some("application/json".into()),
+                    ..Default::default()
+                },
+            }],
+            ..expect(200)
+        };
+        let out = check(&e, &resp, &Vars::default());
+        assert_eq!(
+            out[0].describe(&Redactor::new(["SECRET-1".to_owned()])),
+            "header content-type: expected to start with \"application/json\", got \"text/plain; k=[REDACTED]\""
         );
     }
 }

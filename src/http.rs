@@ -1,6 +1,6 @@
 //! Sending one request: render a planned request with a case's variables, authenticate it
 //! the way the target wants (token or AK/SK signature), send it on the shared pooled
-//! client, and read the whole response.
+//! client, and read the response, its body up to [`MAX_BODY_BYTES`].
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,12 +26,29 @@ const INVALID_TOKEN: &str = "MIIinvalid-aom-conformance-token";
 /// The SK used to sign `auth: invalid` requests in AK/SK mode.
 const INVALID_SK: &str = "aom-conformance-wrong-secret-key";
 
-/// Why no response came back.
+/// The most of a response body the harness reads. AOM bodies are a few KB; an endpoint
+/// that sends more is misbehaving, and reading on would only fill memory until the
+/// timeout. A longer body is cut here ([`Response::truncated`]) and is a failure of its own.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// [`MAX_BODY_BYTES`] for messages: `4 MiB`.
+pub fn max_body_text() -> String {
+    format!("{} MiB", MAX_BODY_BYTES / (1024 * 1024))
+}
+
+/// Why no (complete) response came back.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     /// No response within the per-request timeout.
     #[error("no response within {0:?}")]
     Timeout(Duration),
+    /// The status and headers arrived, the body did not finish within the per-request
+    /// timeout (which covers the whole exchange, body included).
+    #[error("status {status} arrived but the body did not finish within {timeout:?}")]
+    BodyTimeout { status: u16, timeout: Duration },
+    /// The status and headers arrived, then the connection broke while reading the body.
+    #[error("status {status} arrived but reading the body failed: {error}")]
+    Body { status: u16, error: String },
     /// The TCP/TLS connection could not be made.
     #[error("cannot connect: {0}")]
     Connect(String),
@@ -110,7 +127,11 @@ impl Rendered {
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
+    /// The body, at most [`MAX_BODY_BYTES`] of it.
     pub body: Vec<u8>,
+    /// The endpoint sent more than [`MAX_BODY_BYTES`]: `body` is the first
+    /// `MAX_BODY_BYTES` and the rest was not read.
+    pub truncated: bool,
     pub elapsed: Duration,
     /// Values of the credential headers this request carried (`Authorization`,
     /// `X-Auth-Token`, `X-Security-Token`): an endpoint that echoes them must not get
@@ -223,14 +244,32 @@ impl Client {
             builder = builder.body(b.clone());
         }
         let started = Instant::now();
-        let resp = builder.send().await.map_err(|e| self.classify(e))?;
+        let mut resp = builder.send().await.map_err(|e| self.classify(e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| self.classify(e))?.to_vec();
+        // Chunk by chunk, so an endless body stops at the limit. reqwest's total timeout
+        // still applies to every chunk.
+        let hint = resp.content_length().unwrap_or(0).min(64 * 1024);
+        let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+        let mut truncated = false;
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.classify_body(status, e))?
+        {
+            let room = MAX_BODY_BYTES - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break; // dropping `resp` closes the connection: the rest is never read
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Response {
             status,
             headers,
             body,
+            truncated,
             elapsed: started.elapsed(),
             sent_secrets,
         })
@@ -243,6 +282,21 @@ impl Client {
             TransportError::Connect(error_chain(&e))
         } else {
             TransportError::Other(error_chain(&e))
+        }
+    }
+
+    /// An error while reading the body: the status is known, so say so.
+    fn classify_body(&self, status: u16, e: reqwest::Error) -> TransportError {
+        if e.is_timeout() {
+            TransportError::BodyTimeout {
+                status,
+                timeout: self.timeout,
+            }
+        } else {
+            TransportError::Body {
+                status,
+                error: error_chain(&e),
+            }
         }
     }
 

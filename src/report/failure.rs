@@ -1,16 +1,25 @@
 //! Failure messages: short enough for a CI log, located like rustc
 //! (`--> specs/stop-execution.yaml:40:5`), with expected vs actual and a response excerpt.
+//!
+//! Everything taken from the endpoint (body, header values, JSON values, schema messages,
+//! error texts) is redacted first and cut short after, so a long secret cut at the limit
+//! cannot leak its first part, and a huge body cannot make a huge message.
 
 use std::fmt::Write as _;
 
 use colored::Colorize;
 
 use crate::check::Mismatch;
-use crate::http::{Rendered, Response, TransportError};
+use crate::http::{Rendered, Response, TransportError, max_body_text};
+use crate::report::redact::{MARKER, Redactor};
 use crate::spec::Location;
 
 /// Longest response excerpt, in characters.
 const EXCERPT: usize = 300;
+/// Longest value (JSON value, header value, …) shown in a mismatch, in characters.
+pub const VALUE_MAX: usize = 200;
+/// Longest problem or transport error text, in characters.
+const PROBLEM_MAX: usize = 2 * VALUE_MAX;
 
 /// What went wrong in one case, before it is turned into text.
 pub enum Failure<'a> {
@@ -54,15 +63,32 @@ impl Failure<'_> {
                 .map_or("mismatch", Mismatch::kind)
                 .to_owned(),
             Failure::Transport { error, .. } => match error {
-                TransportError::Timeout(_) => "timeout".into(),
+                TransportError::Timeout(_) | TransportError::BodyTimeout { .. } => "timeout".into(),
                 _ => "transport".into(),
             },
             Failure::Setup { .. } => "setup".into(),
         }
     }
 
-    /// The message; `color` adds ANSI colours for a terminal.
-    pub fn render(&self, case_at: &Location, color: bool) -> String {
+    /// The first real problem on one line (the JUnit failure message): the first
+    /// mismatch, the transport error, or the setup problem. Redacted with `r`.
+    pub fn summary(&self, r: &Redactor) -> String {
+        match self {
+            Failure::Mismatch { mismatches, .. } => mismatches
+                .first()
+                .map_or_else(|| "the response does not match".into(), |m| m.describe(r)),
+            Failure::Transport { error, .. } => problem(&error.to_string(), r),
+            Failure::Setup {
+                step, problem: p, ..
+            } => {
+                format!("setup step {}: {}", step + 1, problem(p, r))
+            }
+        }
+    }
+
+    /// The message; `color` adds ANSI colours for a terminal. Every text from the
+    /// endpoint is redacted with `r` before it is shortened.
+    pub fn render(&self, case_at: &Location, color: bool, r: &Redactor) -> String {
         let paint = |s: String, f: fn(&str) -> colored::ColoredString| {
             if color { f(&s).to_string() } else { s }
         };
@@ -81,40 +107,61 @@ impl Failure<'_> {
                 let _ = writeln!(
                     out,
                     "    {} → {} in {}",
-                    request.line(),
+                    r.redact(&request.line()),
                     response.status,
                     human(response.elapsed)
                 );
                 for m in *mismatches {
-                    let _ = writeln!(out, "    {}", paint(m.to_string(), |s| s.red()));
+                    let _ = writeln!(out, "    {}", paint(m.describe(r), |s| s.red()));
                 }
-                let _ = writeln!(out, "    response: {}", excerpt(&response.body));
+                let _ = writeln!(out, "    response: {}", excerpt(response, r));
             }
             Failure::Transport { request, error } => {
-                let _ = writeln!(out, "    {}", request.line());
-                let _ = writeln!(out, "    {}", paint(error.to_string(), |s| s.red()));
+                let _ = writeln!(out, "    {}", r.redact(&request.line()));
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    paint(problem(&error.to_string(), r), |s| s.red())
+                );
             }
             Failure::Setup {
                 step,
                 at,
                 request,
-                problem,
+                problem: p,
                 response,
             } => {
                 let _ = writeln!(
                     out,
                     "    setup step {} at {at}: {}",
                     step + 1,
-                    request.line()
+                    r.redact(&request.line())
                 );
-                let _ = writeln!(out, "    {}", paint(problem.clone(), |s| s.red()));
-                if let Some(r) = response {
-                    let _ = writeln!(out, "    response: {}", excerpt(&r.body));
+                let _ = writeln!(out, "    {}", paint(problem(p, r), |s| s.red()));
+                if let Some(resp) = response {
+                    if resp.truncated {
+                        let _ = writeln!(
+                            out,
+                            "    {}",
+                            paint(Mismatch::BodyTooLarge.describe(r), |s| s.red())
+                        );
+                    }
+                    let _ = writeln!(out, "    response: {}", excerpt(resp, r));
                 }
             }
         }
         out.truncate(out.trim_end().len());
         out
+    }
+}
+
+/// A problem text (may quote the endpoint: a serde error, a URL, a reason): redacted,
+/// on one line, cut to [`PROBLEM_MAX`].
+fn problem(text: &str, r: &Redactor) -> String {
+    let line = one_line(&r.redact(text));
+    match cut_point(&line, PROBLEM_MAX) {
+        None => line,
+        Some(at) => format!("{}… ({} bytes)", &line[..at], text.len()),
     }
 }
 
@@ -127,22 +174,120 @@ fn human(d: std::time::Duration) -> String {
     }
 }
 
-/// The body on one line, cut to [`EXCERPT`] characters. JSON is re-serialized compactly.
-pub fn excerpt(body: &[u8]) -> String {
-    if body.is_empty() {
+/// `text` cut to `max` characters, with `… (N bytes)` (N: the length of all of `text`)
+/// when something was cut. Cut only text that is already redacted.
+pub fn clip(text: &str, max: usize) -> String {
+    match cut_point(text, max) {
+        None => text.to_owned(),
+        Some(at) => format!("{}… ({} bytes)", &text[..at], text.len()),
+    }
+}
+
+/// Where to cut `text` to keep `max` characters (`None`: it fits). A [`MARKER`] the cut
+/// would split is kept whole.
+fn cut_point(text: &str, max: usize) -> Option<usize> {
+    let (mut at, _) = text.char_indices().nth(max)?;
+    let mut from = at.saturating_sub(MARKER.len() - 1);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let window = &text[from..(at + MARKER.len()).min(text.len())];
+    if let Some(p) = window.find(MARKER).map(|p| from + p) {
+        if p < at && at < p + MARKER.len() {
+            at = p + MARKER.len();
+        }
+    }
+    (at < text.len()).then_some(at)
+}
+
+/// `text` on one line: whitespace runs become one space, other control characters
+/// (terminal escapes an endpoint might send) become `�`.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(if c.is_control() {
+            char::REPLACEMENT_CHARACTER
+        } else {
+            c
+        });
+    }
+    out
+}
+
+/// The body as the endpoint sent it (not re-serialized: key order, duplicates and
+/// spacing are evidence), redacted, then put on one line and cut to [`EXCERPT`]
+/// characters.
+pub fn excerpt(resp: &Response, r: &Redactor) -> String {
+    if resp.body.is_empty() {
         return "(empty body)".into();
     }
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(v) => v.to_string(),
-        Err(_) => String::from_utf8_lossy(body)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    };
-    if text.chars().count() > EXCERPT {
-        let cut: String = text.chars().take(EXCERPT).collect();
-        format!("{cut}… ({} bytes)", body.len())
+    let line = one_line(&r.redact(&String::from_utf8_lossy(&resp.body)));
+    let cut = cut_point(&line, EXCERPT);
+    let shown = &line[..cut.unwrap_or(line.len())];
+    if resp.truncated {
+        format!("{shown}… (over {})", max_body_text())
+    } else if cut.is_some() {
+        format!("{shown}… ({} bytes)", resp.body.len())
     } else {
-        text
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(body: &str) -> Response {
+        Response {
+            status: 400,
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+            elapsed: Default::default(),
+            sent_secrets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_excerpt_is_the_raw_body_on_one_line() {
+        let r = Redactor::default();
+        assert_eq!(
+            excerpt(&resp("{\n  \"b\": 1,\n  \"a\": 2, \"a\": 3\n}\n"), &r),
+            "{ \"b\": 1, \"a\": 2, \"a\": 3 }"
+        );
+        assert_eq!(excerpt(&resp("x\u{1b}[31my"), &r), "x\u{FFFD}[31my");
+        assert_eq!(excerpt(&resp(""), &r), "(empty body)");
+        let long = "z".repeat(1000);
+        assert_eq!(
+            excerpt(&resp(&long), &r),
+            format!("{}… (1000 bytes)", "z".repeat(EXCERPT))
+        );
+        let mut big = resp("[1, 2");
+        big.truncated = true;
+        assert_eq!(excerpt(&big, &r), "[1, 2… (over 4 MiB)");
+    }
+
+    #[test]
+    fn a_secret_at_the_cut_is_redacted_not_halved() {
+        let secret = "S3CRET-".repeat(300);
+        let r = Redactor::new([secret.clone()]);
+        let body = format!("{{\"error_msg\": \"{} token {secret}\"}}", "x".repeat(250));
+        let text = excerpt(&resp(&body), &r);
+        assert!(text.contains("token [REDACTED]"), "{text}");
+        assert!(!text.contains("S3CRET"), "{text}");
+        // A cut falling inside the marker keeps the marker whole.
+        assert_eq!(clip("abc[REDACTED]def", 5), "abc[REDACTED]… (16 bytes)");
+        assert_eq!(clip("abc[REDACTED]", 5), "abc[REDACTED]");
+        assert_eq!(clip("abcdef", 3), "abc… (6 bytes)");
+        assert_eq!(clip("é".repeat(4).as_str(), 2), "éé… (8 bytes)");
     }
 }

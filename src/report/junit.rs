@@ -69,10 +69,19 @@ impl JunitReporter {
             for c in cases {
                 let status = match &c.outcome {
                     Outcome::Passed => TestCaseStatus::success(),
-                    Outcome::Failed { kind, message } => {
+                    Outcome::Failed {
+                        kind,
+                        summary,
+                        message,
+                    } => {
                         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                         s.set_type(kind.as_str());
-                        s.set_message(first_line(message));
+                        // What went wrong, not where (the `-->` line): CI UIs show this.
+                        s.set_message(if summary.is_empty() {
+                            first_line(message)
+                        } else {
+                            summary.as_str()
+                        });
                         s.set_description(message.as_str());
                         s
                     }

@@ -13,10 +13,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Passed,
-    /// `kind` is a short category (status, schema, setup, transport, …); `message` is
-    /// the full, redacted, uncoloured failure text.
+    /// `kind` is a short category (status, schema, setup, transport, …); `summary` is
+    /// the first real problem on one line (the first mismatch, the transport error, the
+    /// setup problem); `message` is the full failure text. Both redacted, uncoloured.
     Failed {
         kind: String,
+        summary: String,
         message: String,
     },
     Ignored {

@@ -1,7 +1,11 @@
 //! Redaction: every secret a run knows (tokens, SKs, security tokens, passwords) is
 //! replaced by a fixed marker in everything the run prints or writes.
+//!
+//! Redact *before* cutting a text short: a secret cut in half no longer matches, and its
+//! first half would be printed.
 
 use std::borrow::Cow;
+use std::fmt;
 
 pub const MARKER: &str = "[REDACTED]";
 
@@ -9,18 +13,42 @@ pub const MARKER: &str = "[REDACTED]";
 /// messages unreadable, and such a short secret is not a secret anyway.
 const MIN_LEN: usize = 4;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Redactor {
+    /// The secrets as given.
     secrets: Vec<String>,
+    /// What is searched for: each secret, plus its JSON/Rust-escaped forms (a password
+    /// with a `"` or `\` shows up escaped in a JSON value or a quoted header value),
+    /// longest first.
+    patterns: Vec<String>,
+}
+
+/// Never prints the secrets themselves.
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redactor({} secrets)", self.secrets.len())
+    }
 }
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= MIN_LEN).collect();
+        let secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= MIN_LEN).collect();
+        let mut patterns = Vec::with_capacity(secrets.len());
+        for s in &secrets {
+            let json = serde_json::to_string(s).unwrap_or_default();
+            let debug = format!("{s:?}");
+            for p in [json.as_str(), debug.as_str()] {
+                let inner = &p[1.min(p.len())..p.len().saturating_sub(1)];
+                if inner != s && inner.len() >= MIN_LEN {
+                    patterns.push(inner.to_owned());
+                }
+            }
+            patterns.push(s.clone());
+        }
         // Longest first, so a secret that contains another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Redactor { secrets }
+        patterns.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        patterns.dedup();
+        Redactor { secrets, patterns }
     }
 
     pub fn add(&mut self, secret: &str) {
@@ -31,7 +59,7 @@ impl Redactor {
 
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        for s in &self.secrets {
+        for s in &self.patterns {
             if out.contains(s.as_str()) {
                 out = Cow::Owned(out.replace(s.as_str(), MARKER));
             }
@@ -51,5 +79,17 @@ mod tests {
             r.redact("a secret-2 b secret tok"),
             "a [REDACTED] b [REDACTED] tok"
         );
+    }
+
+    #[test]
+    fn escaped_forms_are_redacted_too() {
+        let r = Redactor::new([r#"pa"ss\word"#.to_string()]);
+        let json = serde_json::Value::String(r#"pa"ss\word"#.into()).to_string();
+        assert_eq!(r.redact(&json), "\"[REDACTED]\"");
+        assert_eq!(
+            r.redact(&format!("{:?}", r#"x pa"ss\word"#)),
+            "\"x [REDACTED]\""
+        );
+        assert!(!format!("{r:?}").contains("word"));
     }
 }
