@@ -75,19 +75,12 @@ pub struct Rendered {
 impl Rendered {
     pub fn render(req: &PlannedRequest, vars: &Vars) -> Rendered {
         let mut path = String::with_capacity(req.op.path.len() + 64);
-        let mut params = req.path.iter();
-        let mut rest = req.op.path.as_str();
-        while let Some(start) = rest.find('{') {
-            path.push_str(&rest[..start]);
-            let end = rest[start..]
-                .find('}')
-                .map_or(rest.len(), |e| start + e + 1);
-            if let Some(t) = params.next() {
-                path.extend(utf8_percent_encode(&t.render(vars), UNRESERVED));
-            }
-            rest = &rest[end.min(rest.len())..];
+        let mut literals = req.op.path_literals.iter();
+        for t in &req.path {
+            path.push_str(literals.next().map_or("", String::as_str));
+            path.extend(utf8_percent_encode(&t.render(vars), UNRESERVED));
         }
-        path.push_str(rest);
+        path.extend(literals.map(String::as_str));
 
         // Content-Type is documented as required on every operation, GET included.
         let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
@@ -194,10 +187,6 @@ impl Client {
             credentials,
             timeout: opts.timeout,
         })
-    }
-
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
     }
 
     /// Sends `req`, authenticated per `req.auth`.
@@ -354,4 +343,61 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Operation, PlannedRequest};
+    use crate::spec::model::Method;
+    use crate::template::Template;
+    use std::sync::Arc;
+
+    #[test]
+    fn path_parameters_are_escaped_between_the_literal_parts() {
+        let op = Arc::new(Operation {
+            name: "StopExecution".into(),
+            method: Method::POST,
+            path: "/v1/{project_id}/cms/workflow/{workflow_id}/executions/{execution_id}/terminate"
+                .into(),
+            path_params: vec![
+                "project_id".into(),
+                "workflow_id".into(),
+                "execution_id".into(),
+            ],
+            path_literals: vec![
+                "/v1/".into(),
+                "/cms/workflow/".into(),
+                "/executions/".into(),
+                "/terminate".into(),
+            ],
+            responses: Default::default(),
+            response_headers: Vec::new(),
+            requires: Vec::new(),
+            file: "x.yaml".into(),
+        });
+        let req = PlannedRequest {
+            op,
+            path: vec![
+                Template::literal("p"),
+                Template::literal("wf 1:2"),
+                Template::literal("a/b~c"),
+            ],
+            query: vec![("action".into(), Template::literal("x y"))],
+            headers: vec![
+                ("Content-Type".into(), None),
+                ("X-A".into(), Some(Template::literal("1"))),
+            ],
+            body: None,
+            auth: AuthMode::Default,
+        };
+        let r = Rendered::render(&req, &Vars::default());
+        assert_eq!(
+            r.path,
+            "/v1/p/cms/workflow/wf%201%3A2/executions/a%2Fb~c/terminate"
+        );
+        assert_eq!(r.query, vec![("action".to_owned(), "x y".to_owned())]);
+        // `null` removed the default Content-Type.
+        assert_eq!(r.headers, vec![("X-A".to_owned(), "1".to_owned())]);
+    }
 }

@@ -41,6 +41,9 @@ pub struct Operation {
     pub path: String,
     /// Names of `{param}` placeholders, in order.
     pub path_params: Vec<String>,
+    /// The text between placeholders: `path_literals[i]` precedes `path_params[i]`, and
+    /// the last one ends the path. Rendering interleaves them without re-parsing.
+    pub path_literals: Vec<String>,
     pub responses: BTreeMap<u16, Documented>,
     pub response_headers: Vec<HeaderCheck>,
     /// Capabilities every call of this operation needs.
@@ -295,11 +298,23 @@ fn operation(f: &SpecFile, schemas: &SchemaRegistry, diags: &mut Diagnostics) ->
     let doc: &CaseFile = &f.doc;
     let loc = &f.locator;
     let mut path_params = Vec::new();
+    // The literal text around each `{param}`: one more piece than there are params.
+    let mut path_literals = Vec::new();
     let mut rest = doc.path.as_str();
     while let Some(start) = rest.find('{') {
         match rest[start..].find('}') {
             Some(end) => {
-                path_params.push(rest[start + 1..start + end].to_owned());
+                let name = &rest[start + 1..start + end];
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    diags.push(
+                        loc.value(&["path".into()]),
+                        format!(
+                            "path parameter {{{name}}} must be a name of letters, digits and `_`"
+                        ),
+                    );
+                }
+                path_literals.push(rest[..start].to_owned());
+                path_params.push(name.to_owned());
                 rest = &rest[start + end + 1..];
             }
             None => {
@@ -308,6 +323,7 @@ fn operation(f: &SpecFile, schemas: &SchemaRegistry, diags: &mut Diagnostics) ->
             }
         }
     }
+    path_literals.push(rest.to_owned());
     if !doc.path.starts_with('/') {
         diags.push(loc.value(&["path".into()]), "path must start with `/`");
     }
@@ -351,6 +367,7 @@ fn operation(f: &SpecFile, schemas: &SchemaRegistry, diags: &mut Diagnostics) ->
         method: doc.method,
         path: doc.path.clone(),
         path_params,
+        path_literals,
         responses,
         response_headers: header_checks(&doc.response_headers),
         requires: doc.requires.clone(),

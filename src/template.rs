@@ -117,14 +117,6 @@ impl Template {
             }
         }
     }
-
-    /// The variables this template reads.
-    pub fn variables(&self) -> impl Iterator<Item = &str> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Var(v) => Some(v.as_str()),
-            Part::Lit(_) => None,
-        })
-    }
 }
 
 /// Variable values at run time.
