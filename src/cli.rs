@@ -8,6 +8,7 @@
 //! | 101 | at least one case failed |
 //! | 2 | bad input: a spec, schema, flag, target or configuration problem |
 //! | 3 | the endpoint (or the IAM endpoint) cannot be reached, or no token could be obtained |
+//! | 130 | interrupted by Ctrl-C / SIGTERM, after undoing what the run started |
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -42,7 +43,7 @@ pub const EXIT_UNREACHABLE: u8 = 3;
     name = "aom-conformance",
     version,
     about = "Contract and conformance harness for Huawei Cloud AOM APIs",
-    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nExit codes: 0 all selected cases passed; 101 a case failed; 2 bad input (spec, schema, flag, target); 3 endpoint unreachable or no token could be obtained."
+    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nExit codes: 0 all selected cases passed; 101 a case failed; 2 bad input (spec, schema, flag, target); 3 endpoint unreachable or no token could be obtained; 130 interrupted (after cleaning up)."
 )]
 pub struct Cli {
     #[command(subcommand)]
