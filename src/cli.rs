@@ -23,7 +23,7 @@ use crate::http::{Client, ClientOptions};
 use crate::mock::{AccessKey, MockConfig, MockServer, TokenGrant};
 use crate::plan::{self, Plan};
 use crate::report::Reporter;
-use crate::report::junit::{JunitReporter, SuiteProperties};
+use crate::report::junit::JunitReporter;
 use crate::report::redact::Redactor;
 use crate::runner::{self, TargetRun, TrialOptions};
 use crate::schema::SchemaRegistry;
@@ -37,6 +37,7 @@ pub const EXIT_FAILED: u8 = 101;
 const MAX_ERRORS_SHOWN: usize = 50;
 pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -196,6 +197,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Input(format!("cannot start the async runtime: {e}")))?;
+    let interrupt = (!args.test.list).then(|| watch_interrupt(&runtime));
 
     if args.test.test_threads == Some(0) {
         return Err(CliError::Input("--test-threads must be at least 1".into()));
@@ -301,22 +303,8 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
         )));
     }
     let junit = Arc::new(JunitReporter::default());
-    if !listing {
-        let grace = runs
-            .iter()
-            .map(|r| r.target.timeout)
-            .max()
-            .unwrap_or_default();
-        watch_interrupt(
-            &runtime,
-            OnInterrupt {
-                runs: runs.clone(),
-                junit: Arc::clone(&junit),
-                junit_path: args.junit.clone(),
-                suites: suites.clone(),
-                grace,
-            },
-        );
+    if let Some(i) = &interrupt {
+        i.register(&runs);
     }
     let reporters: Arc<Vec<Arc<dyn Reporter>>> = Arc::new(vec![junit.clone() as Arc<dyn Reporter>]);
     let pairs: Vec<(Arc<Plan>, Arc<TargetRun>)> =
@@ -334,6 +322,15 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
         args.test.test_threads = Some(DEFAULT_TEST_THREADS);
     }
     let conclusion = libtest_mimic::run(&args.test, trials);
+    let interrupted = interrupt.as_ref().is_some_and(|i| i.hit());
+    if interrupted {
+        // Cases undo what they started before they end; this catches anything left.
+        let mut left = 0;
+        for tr in &runs {
+            left += runtime.block_on(tr.cleanup_all());
+        }
+        eprintln!("interrupted: every case ended ({left} cleanup(s) left over were run)");
+    }
 
     let written = if listing {
         Ok(())
@@ -349,7 +346,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
         Err(e) => return Err(CliError::Input(e.to_string())),
         Ok(()) => {}
     }
-    Ok(if conclusion.has_failed() {
+    Ok(if interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if conclusion.has_failed() {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
@@ -373,14 +372,54 @@ fn check_writable(path: &std::path::Path) -> Result<(), CliError> {
         .map_err(fail)
 }
 
-/// What the interrupt handler needs to leave things tidy.
-struct OnInterrupt {
-    runs: Vec<Arc<TargetRun>>,
-    junit: Arc<JunitReporter>,
-    junit_path: PathBuf,
-    suites: Vec<(String, SuiteProperties)>,
-    /// Longest wait for calls in flight (the largest per-request timeout).
-    grace: Duration,
+/// Ctrl-C / SIGTERM, shared by the signal task and the main thread.
+///
+/// Before any case runs, an interrupt just exits 130: nothing was started. Once runs are
+/// registered, it only stops them sending; each running case finishes its request in
+/// flight (bounded by the timeout) and undoes what it started, cases not started yet are
+/// reported "interrupted: not run", and the main thread writes the report and exits 130.
+/// A second signal exits at once.
+#[derive(Default)]
+struct Interrupt {
+    hit: std::sync::atomic::AtomicBool,
+    runs: parking_lot::Mutex<Vec<Arc<TargetRun>>>,
+}
+
+impl Interrupt {
+    fn hit(&self) -> bool {
+        self.hit.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// From now on an interrupt stops these runs instead of exiting.
+    fn register(&self, runs: &[Arc<TargetRun>]) {
+        self.runs.lock().extend(runs.iter().cloned());
+    }
+}
+
+fn watch_interrupt(runtime: &tokio::runtime::Runtime) -> Arc<Interrupt> {
+    let interrupt = Arc::new(Interrupt::default());
+    let shared = Arc::clone(&interrupt);
+    runtime.spawn(async move {
+        interrupt_signal().await;
+        {
+            let runs = shared.runs.lock();
+            shared.hit.store(true, std::sync::atomic::Ordering::SeqCst);
+            if runs.is_empty() {
+                eprintln!("interrupted before any case ran");
+                std::process::exit(130);
+            }
+            eprintln!(
+                "interrupted: finishing requests in flight and undoing what this run started (Ctrl-C again to quit now)…"
+            );
+            for tr in runs.iter() {
+                tr.stop();
+            }
+        }
+        interrupt_signal().await;
+        eprintln!("interrupted again: exiting without finishing the cleanup");
+        std::process::exit(130);
+    });
+    interrupt
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
@@ -403,38 +442,6 @@ async fn interrupt_signal() {
         r = tokio::signal::ctrl_c() => if r.is_err() { std::future::pending::<()>().await },
         () = term => {},
     }
-}
-
-/// On Ctrl-C (or SIGTERM): stop sending, wait (bounded) for calls that may start
-/// something, undo everything the run started, write the JUnit report of the cases that
-/// finished, exit 130. A second signal exits at once.
-fn watch_interrupt(runtime: &tokio::runtime::Runtime, on: OnInterrupt) {
-    runtime.spawn(async move {
-        interrupt_signal().await;
-        tokio::spawn(async {
-            interrupt_signal().await;
-            eprintln!("interrupted again: exiting without finishing the cleanup");
-            std::process::exit(130);
-        });
-        eprintln!("interrupted: cleaning up what this run started (Ctrl-C again to quit now)…");
-        for tr in &on.runs {
-            tr.stop();
-        }
-        let deadline = tokio::time::Instant::now() + on.grace;
-        while on.runs.iter().any(|tr| tr.in_flight() > 0) && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let mut n = 0;
-        for tr in &on.runs {
-            n += tr.cleanup_all().await;
-        }
-        eprintln!("interrupted: {n} cleanup call(s) done");
-        if let Err(e) = on.junit.write(&on.junit_path, &on.suites) {
-            eprintln!("error: {e}");
-        }
-        std::process::exit(130);
-    });
 }
 
 /// Default `--test-threads`: cases wait on the network, not the CPU, so this is well

@@ -60,6 +60,14 @@ pub enum TransportError {
     Build(String),
 }
 
+impl TransportError {
+    /// Whether the request may have reached the endpoint and been acted on: it was sent,
+    /// but no complete answer came back (timeouts, broken connections, cut bodies).
+    pub fn may_have_acted(&self) -> bool {
+        !matches!(self, TransportError::Connect(_) | TransportError::Build(_))
+    }
+}
+
 /// A request with every template rendered.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -207,7 +215,8 @@ impl Client {
         self.authenticate(req, &mut headers);
         let mut sent_secrets = Vec::new();
         for (k, v) in &headers {
-            if SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+            // The made-up `auth: invalid` token is no secret: showing it is evidence.
+            if SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)) && v != INVALID_TOKEN {
                 sent_secrets.push(v.clone());
                 if let Some((_, sig)) = v.split_once("Signature=") {
                     sent_secrets.push(sig.to_owned());

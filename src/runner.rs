@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use parking_lot::Mutex;
@@ -34,11 +34,9 @@ pub struct TargetRun {
     /// still undo what it started. Locked only to register and finish a cleanup.
     pub pending: Mutex<HashMap<u64, Rendered>>,
     next_cleanup: AtomicU64,
-    /// Set on Ctrl-C: no new request is sent.
-    stopping: AtomicBool,
-    /// Calls of operations with a cleanup that are on the wire: an interrupt waits for
-    /// them, so what they start is registered and undone rather than lost.
-    in_flight: AtomicUsize,
+    /// Set on Ctrl-C: no new request is sent, and requests that cannot start anything
+    /// are abandoned.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// Why a call was not made or got no answer.
@@ -46,22 +44,6 @@ enum CallError {
     /// The run is being interrupted.
     Interrupted,
     Transport(TransportError),
-}
-
-/// Counts one call in flight for as long as it lives.
-struct InFlight<'a>(&'a AtomicUsize);
-
-impl<'a> InFlight<'a> {
-    fn new(n: &'a AtomicUsize) -> Self {
-        n.fetch_add(1, Ordering::SeqCst);
-        InFlight(n)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 impl TargetRun {
@@ -80,19 +62,13 @@ impl TargetRun {
             run_id,
             pending: Mutex::new(HashMap::new()),
             next_cleanup: AtomicU64::new(0),
-            stopping: AtomicBool::new(false),
-            in_flight: AtomicUsize::new(0),
+            stopping: tokio::sync::watch::Sender::new(false),
         }
     }
 
     /// Stops sending new requests (Ctrl-C).
     pub fn stop(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-    }
-
-    /// Calls in flight whose cleanup is not registered yet.
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::SeqCst)
+        self.stopping.send_replace(true);
     }
 
     /// Renders and sends one call. On a 2xx answer of an operation with a cleanup, the
@@ -106,18 +82,35 @@ impl TargetRun {
     ) -> (Rendered, Result<Response, CallError>) {
         let rendered = Rendered::render(req, vars);
         let undo = plan.cleanups.get(&req.op.name);
-        let _in_flight = undo.map(|_| InFlight::new(&self.in_flight));
-        // Checked after counting, so an interrupt either sees this call or stops it.
-        if self.stopping.load(Ordering::SeqCst) {
+        let mut stop = self.stopping.subscribe();
+        if *stop.borrow_and_update() {
             return (rendered, Err(CallError::Interrupted));
         }
-        let result = self.client.send(&rendered).await;
-        if let (Some(undo), Ok(resp)) = (undo, &result) {
-            if (200..300).contains(&resp.status) {
+        let result = if undo.is_some() {
+            // It may start something: wait for the answer so it can be undone.
+            self.client.send(&rendered).await
+        } else {
+            tokio::select! {
+                r = self.client.send(&rendered) => r,
+                _ = stop.wait_for(|s| *s) => return (rendered, Err(CallError::Interrupted)),
+            }
+        };
+        match (undo, &result) {
+            (Some(undo), Ok(resp)) if (200..300).contains(&resp.status) => {
                 if let Some(id) = self.register_undo(undo, req, vars, resp, &rendered) {
                     cleanups.push(id);
                 }
             }
+            // The request went out but no usable answer came back: the endpoint may have
+            // started something nobody can name now. Say so rather than stay silent.
+            (Some(_), Err(e)) if e.may_have_acted() => {
+                let msg = format!(
+                    "warning: {} may have started something this run cannot undo ({e})",
+                    rendered.line()
+                );
+                eprintln!("{}", self.redactor.redact(&msg));
+            }
+            _ => {}
         }
         (rendered, result.map_err(CallError::Transport))
     }
@@ -168,13 +161,43 @@ impl TargetRun {
         let Some(req) = self.pending.lock().remove(&id) else {
             return;
         };
-        if let Err(e) = self.client.send(&req).await {
-            let msg = format!("warning: cleanup {} failed: {e}", req.line());
+        // Throttling and server errors are worth one more try: what is not undone stays
+        // running on a real region.
+        for attempt in 0..2 {
+            let problem = match self.client.send(&req).await {
+                // Done, or already ended (400 AOM.31001418 / 404): nothing left running.
+                Ok(r) if (200..300).contains(&r.status) || matches!(r.status, 400 | 404) => {
+                    return;
+                }
+                Ok(r) => {
+                    let code = serde_json::from_slice::<Value>(&r.body)
+                        .ok()
+                        .and_then(|b| {
+                            b.get("error_code")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned)
+                        })
+                        .unwrap_or_default();
+                    let retry = r.status == 429 || r.status >= 500;
+                    if retry && attempt == 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        continue;
+                    }
+                    format!("answered {} {code}", r.status)
+                }
+                Err(e) => e.to_string(),
+            };
+            let msg = format!(
+                "warning: cleanup {} failed ({problem}): what it undoes may still be running",
+                req.line()
+            );
             eprintln!("{}", self.redactor.redact(&msg));
+            return;
         }
     }
 
-    /// Runs every cleanup still pending, concurrently (on Ctrl-C). Returns how many ran.
+    /// Runs every cleanup still pending, concurrently. Cases run their own cleanups when
+    /// they end; this is the safety net after an interrupted run. Returns how many ran.
     pub async fn cleanup_all(self: &Arc<Self>) -> usize {
         let ids: Vec<u64> = self.pending.lock().keys().copied().collect();
         let mut set = tokio::task::JoinSet::new();
@@ -184,6 +207,11 @@ impl TargetRun {
         }
         set.join_all().await;
         ids.len()
+    }
+
+    /// True once the run was interrupted.
+    pub fn stopping(&self) -> bool {
+        *self.stopping.borrow()
     }
 }
 
@@ -258,6 +286,9 @@ async fn run_case(
     tr: &TargetRun,
     color: bool,
 ) -> (Outcome, String) {
+    if tr.stopping() {
+        return interrupted();
+    }
     let provided = |v: &str| tr.target.variables.contains_key(v);
     if let Some(missing) = case.missing_capability(&|c| tr.target.has(c), &provided) {
         let reason = format!("needs capability {missing}");
@@ -393,15 +424,14 @@ async fn steps_and_request(
     }
 }
 
+/// A case the interrupt kept from running (or from finishing): not a verdict either way.
 fn interrupted() -> (Outcome, String) {
-    let message = "interrupted before this request was sent".to_owned();
+    let reason = "interrupted: not run".to_owned();
     (
-        Outcome::Failed {
-            kind: "interrupted".into(),
-            summary: message.clone(),
-            message: message.clone(),
+        Outcome::Ignored {
+            reason: reason.clone(),
         },
-        message,
+        reason,
     )
 }
 

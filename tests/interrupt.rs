@@ -96,3 +96,86 @@ fn sigint_terminates_executions_the_run_started_then_exits_130() {
     let xml = std::fs::read_to_string(s.junit()).unwrap();
     assert!(xml.contains("<testsuite"), "{xml}");
 }
+
+/// Interrupt while many cases are mid-way and every cleanup is slow: the run still
+/// exits 130 only after all of them, and nothing it started is left running.
+#[cfg(unix)]
+#[test]
+fn sigint_during_slow_cleanups_waits_for_them() {
+    let mock = Mock::with_token(TOKEN);
+    let wf = mock.rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/v1/{PROJECT}/cms/workflow", mock.url))
+            .header("X-Auth-Token", TOKEN)
+            .header("Content-Type", "application/json")
+            .body(r#"{"name":"interrupt2","type":"manual"}"#)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    });
+    let wf = wf["id"].as_str().unwrap().to_owned();
+    let s = Suite::copy();
+    s.edit(
+        "specs/execute-workflow.yaml",
+        "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n",
+        "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n  headers: { X-Aom-Mock-Fault: \"delay=1500\" }\n",
+    );
+    let var = format!("workflow_id={wf}");
+    let mut args = vec![
+        "run".to_string(),
+        "--endpoint".into(),
+        mock.url.clone(),
+        "--project-id".into(),
+        PROJECT.into(),
+    ];
+    args.extend([
+        "--var".into(),
+        var,
+        "--capability".into(),
+        "fault-injection".into(),
+    ]);
+    args.extend(s.args());
+    let mut child = bin()
+        .args(&args)
+        .env("AOM_AUTH_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let list = || {
+        mock.call(
+            TOKEN,
+            "GET",
+            &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
+        )
+        .1
+    };
+    let started = Instant::now();
+    while list().as_array().is_none_or(|a| a.len() < 3) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the run never started executions"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let execs = list();
+    let running: Vec<_> = execs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] != "cancel")
+        .collect();
+    assert!(running.is_empty(), "left running: {running:?}");
+    let xml = std::fs::read_to_string(s.junit()).unwrap();
+    assert!(
+        xml.ends_with("</testsuites>\n") || xml.trim_end().ends_with("</testsuites>"),
+        "{xml}"
+    );
+}
