@@ -15,12 +15,18 @@ use crate::report::failure::{VALUE_MAX, clip};
 use crate::report::redact::Redactor;
 use crate::template::Vars;
 
+/// Schema violations listed per response; the rest are counted. A 100,000-item array
+/// of wrong items is one problem for a reader, not 100,000 lines in a CI log.
+pub const MAX_SCHEMA_ERRORS: usize = 10;
+
 /// One way a response differs from what the case expects. Values are kept whole;
 /// [`Mismatch::describe`] redacts them and then cuts them short for messages.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mismatch {
     /// The HTTP status.
     Status { expected: u16, actual: u16 },
+    /// More schema violations than are listed (see [`MAX_SCHEMA_ERRORS`]).
+    MoreSchemaErrors { schema: String, more: usize },
     /// A body was expected to be JSON (a schema, values or an error code to check).
     NotJson { error: String },
     /// A JSON Schema violation.
@@ -62,7 +68,7 @@ impl Mismatch {
         match self {
             Mismatch::Status { .. } => "status",
             Mismatch::NotJson { .. } => "not-json",
-            Mismatch::Schema { .. } => "schema",
+            Mismatch::Schema { .. } | Mismatch::MoreSchemaErrors { .. } => "schema",
             Mismatch::ErrorCode { .. } => "error-code",
             Mismatch::HttpCode { .. } => "http-code",
             Mismatch::Value { .. } => "body",
@@ -90,6 +96,9 @@ impl Mismatch {
                 format!("status: expected {expected}, got {actual}")
             }
             Mismatch::NotJson { error } => format!("body: not JSON ({})", text(error)),
+            Mismatch::MoreSchemaErrors { schema, more } => {
+                format!("schema {schema}: … and {more} more violations")
+            }
             Mismatch::Schema {
                 schema,
                 instance_path,
@@ -205,13 +214,21 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
 
     if status_ok {
         if let Some(schema) = &expect.schema {
-            for err in schema.validator.iter_errors(&body) {
+            let mut errors = schema.validator.iter_errors(&body);
+            for err in errors.by_ref().take(MAX_SCHEMA_ERRORS) {
                 out.push(Mismatch::Schema {
                     schema: schema.name.clone(),
                     instance_path: err.instance_path().to_string(),
                     schema_path: err.schema_path().to_string(),
                     message: err.to_string(),
                     instance: err.instance().to_string(),
+                });
+            }
+            let more = errors.count();
+            if more > 0 {
+                out.push(Mismatch::MoreSchemaErrors {
+                    schema: schema.name.clone(),
+                    more,
                 });
             }
         }
@@ -566,6 +583,26 @@ mod tests {
         assert_eq!(
             out[0].describe(&Redactor::new(["SECRET-1".to_owned()])),
             "header content-type: expected to start with \"application/json\", got \"text/plain; k=[REDACTED]\""
+        );
+    }
+
+    #[test]
+    fn schema_violations_are_capped() {
+        let e = PlannedExpect {
+            schema: schema(
+                json!({"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}}}}),
+            ),
+            ..expect(200)
+        };
+        let body = serde_json::to_string(&json!({"a": vec![1; 1000]})).unwrap();
+        let out = check(&e, &response(200, &body), &Vars::default());
+        assert_eq!(out.len(), MAX_SCHEMA_ERRORS + 1, "{out:?}");
+        assert_eq!(
+            out.last().unwrap().describe(&Redactor::default()),
+            format!(
+                "schema test.schema.json: … and {} more violations",
+                1000 - MAX_SCHEMA_ERRORS
+            )
         );
     }
 }

@@ -43,6 +43,13 @@ impl Redactor {
                     patterns.push(inner.to_owned());
                 }
             }
+            // As it appears in a URL: a secret rendered into a path or query is escaped.
+            let escaped =
+                percent_encoding::utf8_percent_encode(s, crate::http::UNRESERVED).to_string();
+            if escaped != *s {
+                patterns.push(escaped.replace("%20", "+"));
+                patterns.push(escaped);
+            }
             patterns.push(s.clone());
         }
         // Longest first, so a secret that contains another is replaced whole.
@@ -91,5 +98,16 @@ mod tests {
             "\"x [REDACTED]\""
         );
         assert!(!format!("{r:?}").contains("word"));
+    }
+
+    #[test]
+    fn url_escaped_forms_are_redacted_too() {
+        let r = Redactor::new(["MIItok+en/with=chars x".to_string()]);
+        assert_eq!(
+            r.redact(
+                "GET /v1/p/x/MIItok%2Ben%2Fwith%3Dchars%20x and ?q=MIItok%2Ben%2Fwith%3Dchars+x"
+            ),
+            "GET /v1/p/x/[REDACTED] and ?q=[REDACTED]"
+        );
     }
 }

@@ -177,6 +177,10 @@ enum Frame {
 #[derive(Default)]
 struct Walker {
     max_depth: usize,
+    /// Per open collection: whether it is a (complex) mapping key.
+    complex_key: Vec<bool>,
+    /// Anchored scalars by anchor id, to read `*alias` keys.
+    anchors: HashMap<usize, String>,
     /// How many open collections pushed no path segment (only the root).
     rootless: usize,
     stack: Vec<Frame>,
@@ -213,37 +217,12 @@ fn pos(mark: Marker) -> (usize, usize) {
 impl MarkedEventReceiver for Walker {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(value, ..) => {
-                let is_key = matches!(
-                    self.stack.last(),
-                    Some(Frame::Map {
-                        pending_key: None,
-                        ..
-                    })
-                );
-                if is_key {
-                    let deep = self.path.len() + 1 > self.max_depth;
-                    let shallow_enough = self.path.len() <= self.max_depth;
-                    if let Some(Frame::Map {
-                        pending_key,
-                        first,
-                        seen,
-                    }) = self.stack.last_mut()
-                    {
-                        if let Some(prev) = seen.insert(value.clone(), pos(mark)) {
-                            self.maps.duplicates.push((value.clone(), pos(mark), prev));
-                        }
-                        let first = std::mem::take(first);
-                        *pending_key = Some(value.clone());
-                        if first && shallow_enough {
-                            self.maps.values.insert(self.path.clone(), pos(mark));
-                        }
-                        if !deep {
-                            let mut p = self.path.clone();
-                            p.push(Seg::Key(value));
-                            self.maps.keys.insert(p, pos(mark));
-                        }
-                    }
+            Event::Scalar(value, _, anchor, _) => {
+                if anchor > 0 {
+                    self.anchors.insert(anchor, value.clone());
+                }
+                if self.at_key() {
+                    self.key(value, pos(mark));
                 } else if let Some(seg) = self.enter() {
                     self.path.push(seg);
                     self.record_value(pos(mark));
@@ -252,6 +231,15 @@ impl MarkedEventReceiver for Walker {
                     self.record_value(pos(mark));
                 }
             }
+            Event::Alias(anchor) if self.at_key() => {
+                // `*k :` as a key: it is the anchored scalar's text, and may repeat a key.
+                let value = self
+                    .anchors
+                    .get(&anchor)
+                    .cloned()
+                    .unwrap_or_else(|| "*".into());
+                self.key(value, pos(mark));
+            }
             Event::Alias(_) => {
                 if let Some(seg) = self.enter() {
                     self.path.push(seg);
@@ -259,15 +247,56 @@ impl MarkedEventReceiver for Walker {
                     self.path.pop();
                 }
             }
+            _ => self.structure(ev, mark),
+        }
+    }
+}
+
+impl Walker {
+    /// Whether the next node is a mapping key.
+    fn at_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Map {
+                pending_key: None,
+                ..
+            })
+        )
+    }
+
+    /// A scalar (or aliased) key of the current mapping.
+    fn key(&mut self, value: String, at: Pos) {
+        let deep = self.path.len() + 1 > self.max_depth;
+        let shallow_enough = self.path.len() <= self.max_depth;
+        if let Some(Frame::Map {
+            pending_key,
+            first,
+            seen,
+        }) = self.stack.last_mut()
+        {
+            if let Some(prev) = seen.insert(value.clone(), at) {
+                self.maps.duplicates.push((value.clone(), at, prev));
+            }
+            let first = std::mem::take(first);
+            *pending_key = Some(value.clone());
+            if first && shallow_enough {
+                self.maps.values.insert(self.path.clone(), at);
+            }
+            if !deep {
+                let mut p = self.path.clone();
+                p.push(Seg::Key(value));
+                self.maps.keys.insert(p, at);
+            }
+        }
+    }
+
+    /// Collection starts and ends.
+    fn structure(&mut self, ev: Event, mark: Marker) {
+        match ev {
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
-                let is_key = matches!(
-                    self.stack.last(),
-                    Some(Frame::Map {
-                        pending_key: None,
-                        ..
-                    })
-                );
+                let is_key = self.at_key();
+                self.complex_key.push(is_key);
                 // A complex (non-scalar) key gets a placeholder name so the walk stays
                 // balanced; case files never use them.
                 let seg = if is_key {
@@ -297,6 +326,12 @@ impl MarkedEventReceiver for Walker {
                     self.rootless -= 1;
                 } else {
                     self.path.pop();
+                }
+                // After a complex key comes its value, not another key.
+                if self.complex_key.pop() == Some(true) {
+                    if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
+                        *pending_key = Some(String::from("?"));
+                    }
                 }
             }
             _ => {}
@@ -343,6 +378,20 @@ mod tests {
         assert_eq!((l.line, l.col), (5, 14));
         let k = deep.key(&p);
         assert_eq!((k.line, k.col), (5, 11));
+        // An aliased key that repeats another is a duplicate; a complex key does not
+        // shift what follows.
+        let src = "responses:\n  &k 200: {a: 1}\n  *k : {b: 2}\n  404: {}\n";
+        let l = Locator::new(Path::new("h.yaml"), src);
+        let (dup, msg) = l.first_duplicate().expect("duplicate");
+        assert_eq!(
+            (dup.line, dup.col, msg.as_str()),
+            (3, 3, "duplicate key \"200\" (first at line 2, column 6)")
+        );
+        let src = "m:\n  ? [a, b]\n  : x\n  k: v\n";
+        let l = Locator::new(Path::new("i.yaml"), src);
+        let k = l.key(&["m".into(), "k".into()]);
+        assert_eq!((k.line, k.col), (4, 3));
+        assert!(l.first_duplicate().is_none());
         // A missing node falls back to its nearest ancestor.
         assert_eq!(at(&["cases".into(), 1.into(), "nope".into()]), (6, 6));
     }
