@@ -218,3 +218,59 @@ fn the_suite_passes_repeatedly_in_parallel_against_one_mock() {
         );
     }
 }
+
+#[test]
+fn undo_problems_are_never_silent() {
+    // Every cleanup meets a 500: the cases still pass, and each failed undo is a warning
+    // (after one retry), since what it should have stopped may still be running.
+    let s = Suite::copy();
+    s.edit(
+        "specs/execute-workflow.yaml",
+        "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n",
+        "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n  headers: { X-Aom-Mock-Fault: internal-error }\n",
+    );
+    let mut args = vec!["run".to_string()];
+    args.extend(s.args());
+    args.push("StopExecution [404] unknown execution id".into());
+    args.push("--exact".into());
+    let r = output(bin().args(&args).output().unwrap());
+    assert_eq!(r.code, 0, "{r:?}");
+    // That case starts nothing: no warning.
+    assert!(!r.stderr.contains("warning"), "{r:?}");
+    let mut args = vec!["run".to_string()];
+    args.extend(s.args());
+    args.extend([
+        "--exact".into(),
+        "StopExecution [401] no credentials".into(),
+    ]);
+    let r = output(bin().args(&args).output().unwrap());
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("warning: cleanup POST /v1/")
+            && r.stderr.contains(
+                "failed (answered 500 AOM.31001405): what it undoes may still be running"
+            ),
+        "{r:?}"
+    );
+
+    // A call that may have started something but gave no usable answer is warned about.
+    let s = Suite::copy();
+    s.edit(
+        "specs/execute-workflow.yaml",
+        "  - name: starts an execution\n    setup:\n      - use: workflow\n    request:\n      path: { workflow_id: \"{{workflow_id}}\" }\n",
+        "  - name: starts an execution\n    setup:\n      - use: workflow\n    request:\n      path: { workflow_id: \"{{workflow_id}}\" }\n      headers: { X-Aom-Mock-Fault: drop-connection }\n",
+    );
+    let mut args = vec!["run".to_string()];
+    args.extend(s.args());
+    args.extend([
+        "--exact".into(),
+        "ExecuteWorkflow [200] starts an execution".into(),
+    ]);
+    let r = output(bin().args(&args).output().unwrap());
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("may have started something this run cannot undo"),
+        "{r:?}"
+    );
+}
