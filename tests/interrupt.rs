@@ -12,20 +12,7 @@ const TOKEN: &str = "MIIinterrupt-token-0123456789";
 #[test]
 fn sigint_terminates_executions_the_run_started_then_exits_130() {
     let mock = Mock::with_token(TOKEN);
-    let wf = mock.rt.block_on(async {
-        reqwest::Client::new()
-            .post(format!("{}/v1/{PROJECT}/cms/workflow", mock.url))
-            .header("X-Auth-Token", TOKEN)
-            .header("Content-Type", "application/json")
-            .body(r#"{"name":"interrupt","type":"manual"}"#)
-            .send()
-            .await
-            .unwrap()
-            .json::<serde_json::Value>()
-            .await
-            .unwrap()
-    });
-    let wf = wf["id"].as_str().unwrap().to_owned();
+    let wf = mock.create_workflow(TOKEN, "interrupt");
 
     let s = Suite::copy();
     s.edit(
@@ -60,14 +47,7 @@ fn sigint_terminates_executions_the_run_started_then_exits_130() {
         .spawn()
         .unwrap();
 
-    let list = || {
-        mock.call(
-            TOKEN,
-            "GET",
-            &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
-        )
-        .1
-    };
+    let list = || serde_json::Value::Array(mock.executions(TOKEN, &wf));
     let started = Instant::now();
     while list().as_array().is_none_or(Vec::is_empty) {
         assert!(
@@ -103,20 +83,7 @@ fn sigint_terminates_executions_the_run_started_then_exits_130() {
 #[test]
 fn sigint_during_slow_cleanups_waits_for_them() {
     let mock = Mock::with_token(TOKEN);
-    let wf = mock.rt.block_on(async {
-        reqwest::Client::new()
-            .post(format!("{}/v1/{PROJECT}/cms/workflow", mock.url))
-            .header("X-Auth-Token", TOKEN)
-            .header("Content-Type", "application/json")
-            .body(r#"{"name":"interrupt2","type":"manual"}"#)
-            .send()
-            .await
-            .unwrap()
-            .json::<serde_json::Value>()
-            .await
-            .unwrap()
-    });
-    let wf = wf["id"].as_str().unwrap().to_owned();
+    let wf = mock.create_workflow(TOKEN, "interrupt2");
     let s = Suite::copy();
     s.edit(
         "specs/execute-workflow.yaml",
@@ -144,14 +111,7 @@ fn sigint_during_slow_cleanups_waits_for_them() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let list = || {
-        mock.call(
-            TOKEN,
-            "GET",
-            &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
-        )
-        .1
-    };
+    let list = || serde_json::Value::Array(mock.executions(TOKEN, &wf));
     let started = Instant::now();
     while list().as_array().is_none_or(|a| a.len() < 3) {
         assert!(

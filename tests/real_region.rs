@@ -252,25 +252,7 @@ fn missing_capabilities_are_ignored_with_the_reason_never_passed() {
 #[test]
 fn a_provided_workflow_is_executed_and_every_execution_started_is_terminated() {
     let mock = Mock::with_token(TOKEN);
-    let (status, wf) = {
-        let url = format!("{}/v1/{PROJECT}/cms/workflow", mock.url);
-        mock.rt.block_on(async {
-            let r = reqwest::Client::new()
-                .post(url)
-                .header("X-Auth-Token", TOKEN)
-                .header("Content-Type", "application/json")
-                .body(r#"{"name":"qa-provided","type":"manual"}"#)
-                .send()
-                .await
-                .unwrap();
-            (
-                r.status().as_u16(),
-                r.json::<serde_json::Value>().await.unwrap(),
-            )
-        })
-    };
-    assert_eq!(status, 200, "{wf}");
-    let wf_id = wf["id"].as_str().unwrap().to_owned();
+    let wf_id = mock.create_workflow(TOKEN, "qa-provided");
 
     let s = Suite::copy();
     // One failing case too: cleanup must not depend on passing.
@@ -301,13 +283,7 @@ fn a_provided_workflow_is_executed_and_every_execution_started_is_terminated() {
         "{r:?}"
     );
 
-    let (status, execs) = mock.call(
-        TOKEN,
-        "GET",
-        &format!("/v1/{PROJECT}/cms/workflow/{wf_id}/executions"),
-    );
-    assert_eq!(status, 200, "{execs}");
-    let execs = execs.as_array().unwrap();
+    let execs = mock.executions(TOKEN, &wf_id);
     assert!(
         execs.len() >= 8,
         "the run executed the provided workflow: {execs:?}"
@@ -706,18 +682,7 @@ fn a_wrongly_accepted_call_is_still_undone() {
         faults: true,
         ..Default::default()
     });
-    let (_, wf) = mock.rt.block_on(async {
-        let r = reqwest::Client::new()
-            .post(format!("{}/v1/{PROJECT}/cms/workflow", mock.url))
-            .header("X-Auth-Token", TOKEN)
-            .header("Content-Type", "application/json")
-            .body(r#"{"name":"qa-provided","type":"manual"}"#)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json::<serde_json::Value>().await.unwrap())
-    });
-    let wf = wf["id"].as_str().unwrap().to_owned();
+    let wf = mock.create_workflow(TOKEN, "qa-provided");
     let s = Suite::copy();
     let junit = s.junit().display().to_string();
     let var = format!("workflow_id={wf}");
@@ -733,12 +698,7 @@ fn a_wrongly_accepted_call_is_still_undone() {
     );
     assert_eq!(r.code, 101, "{r:?}");
     assert!(r.stdout.contains("status: expected 401, got 200"), "{r:?}");
-    let (_, execs) = mock.call(
-        TOKEN,
-        "GET",
-        &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
-    );
-    let execs = execs.as_array().unwrap().clone();
+    let execs = mock.executions(TOKEN, &wf);
     assert_eq!(execs.len(), 1, "{execs:?}");
     assert_eq!(
         execs[0]["status"], "cancel",

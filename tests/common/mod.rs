@@ -186,14 +186,46 @@ impl Mock {
 
     /// A blocking JSON call against the mock with `token`.
     pub fn call(&self, token: &str, method: &str, path: &str) -> (u16, serde_json::Value) {
+        self.call_with(token, method, path, "")
+    }
+
+    /// A workflow created directly on the mock (as a QA team would provide one); its id.
+    pub fn create_workflow(&self, token: &str, name: &str) -> String {
+        let body = format!(r#"{{"name":"{name}","type":"manual"}}"#);
+        let (status, wf) =
+            self.call_with(token, "POST", &format!("/v1/{PROJECT}/cms/workflow"), &body);
+        assert_eq!(status, 200, "{wf}");
+        wf["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Executions of workflow `wf`, newest first.
+    pub fn executions(&self, token: &str, wf: &str) -> Vec<serde_json::Value> {
+        let (status, list) = self.call(
+            token,
+            "GET",
+            &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
+        );
+        assert_eq!(status, 200, "{list}");
+        list.as_array().cloned().unwrap_or_default()
+    }
+
+    pub fn call_with(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
         let url = format!("{}{path}", self.url);
         let token = token.to_owned();
+        let body = body.to_owned();
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         self.rt.block_on(async move {
             let r = reqwest::Client::new()
                 .request(method, url)
                 .header("X-Auth-Token", token)
                 .header("Content-Type", "application/json")
+                .body(body)
                 .send()
                 .await
                 .unwrap();
