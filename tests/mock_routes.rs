@@ -957,3 +957,107 @@ async fn load_100k_executions() {
     assert!(a.body.as_array().unwrap().len() > 100_000);
     eprintln!("ListWorkflowExecutions of 100k: {:?}", t.elapsed());
 }
+
+/// Sends `head` (and then `body`) on a raw connection; returns the answer's status line
+/// and body text (empty strings when the connection closed without one).
+async fn raw(mock: &Mock, head: String, body: &[u8]) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = mock.base.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf)).await;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.lines().next().unwrap_or("").to_owned();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+#[tokio::test]
+async fn request_edges_are_answered_in_json() {
+    let mock = start(|c| c.body_read_timeout = Duration::from_millis(500)).await;
+    let wf = mock.create_workflow("edges").await;
+    let path = format!("/v1/{PROJECT}/cms/workflow/{wf}/executions");
+
+    // A repeated header that decides how the request is read: one clear 400.
+    for (name, a, b) in [
+        ("content-type", "text/plain", "application/json"),
+        ("x-auth-token", "wrong", TOKEN),
+    ] {
+        let r = mock
+            .http
+            .post(format!("{}{path}", mock.base))
+            .header("x-auth-token", TOKEN)
+            .header("content-type", "application/json")
+            .header(name, a)
+            .header(name, b)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{name}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error_code"], "MOCK.INVALID_PARAMETER", "{body}");
+    }
+
+    // A body declared too large is refused before it is sent (no 100 Continue).
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nx-auth-token: {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 10485760\r\nexpect: 100-continue\r\n\r\n"
+    );
+    let (status, body) = raw(&mock, head, b"").await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status} {body}");
+    assert!(body.contains("MOCK.PAYLOAD_TOO_LARGE"), "{body}");
+
+    // A body that stops arriving: 408 after the configured wait, not a hung connection.
+    let started = Instant::now();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nx-auth-token: {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n"
+    );
+    let (status, body) = raw(&mock, head, b"{\"a\"").await;
+    assert!(status.starts_with("HTTP/1.1 408"), "{status} {body}");
+    assert!(body.contains("MOCK.BODY_TIMEOUT"), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // An over-long token still gets the mock's JSON 400, not the HTTP library's bare 431.
+    let a = mock
+        .call(req(Method::GET, path.clone()).header("x-auth-token", "t".repeat(50_000)))
+        .await;
+    assert_error(&a, 400, "MOCK.INVALID_PARAMETER");
+
+    // What one workflow may store is bounded.
+    let big =
+        json!({"name": "big", "type": "manual", "input": {"blob": "x".repeat(70_000)}}).to_string();
+    let a = mock
+        .call(req(Method::POST, format!("/v1/{PROJECT}/cms/workflow")).body(&big))
+        .await;
+    assert_error(&a, 400, "MOCK.INVALID_PARAMETER");
+}
+
+#[tokio::test]
+async fn the_project_cap_counts_executions_of_every_workflow() {
+    let mock = start(|c| {
+        c.max_executions_per_workflow = 2;
+        c.max_executions_per_project = 3;
+    })
+    .await;
+    let a = mock.create_workflow("a").await;
+    let b = mock.create_workflow("b").await;
+    mock.execute(&a).await;
+    mock.execute(&a).await;
+    mock.execute(&b).await;
+    let full = mock
+        .call(req(
+            Method::POST,
+            format!("/v1/{PROJECT}/cms/workflow/{b}/executions"),
+        ))
+        .await;
+    assert_error(&full, 409, "MOCK.QUOTA_EXCEEDED");
+    assert!(
+        full.body["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("executions per project"),
+        "{:?}",
+        full.body
+    );
+}

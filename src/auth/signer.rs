@@ -250,6 +250,11 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, Signature
                     "Credential is not AK/YYYYMMDD/region/service",
                 ));
             };
+            if region.is_empty() || service.is_empty() {
+                return Err(SignatureError::MalformedAuthorization(
+                    "Credential has an empty region or service",
+                ));
+            }
             let algorithm = Algorithm::V11HmacSha256 {
                 region: region.to_owned(),
                 service: service.to_owned(),
@@ -456,5 +461,17 @@ mod tests {
             parse_authorization("HMAC x=y"),
             Err(SignatureError::MalformedAuthorization(_))
         ));
+        for scope in ["AK/20261124//AOM", "AK/20261124/cn-north-4/"] {
+            let v = format!(
+                "V11-HMAC-SHA256 Credential={scope}, SignedHeaders=host;x-sdk-date, Signature=00"
+            );
+            assert!(
+                matches!(
+                    parse_authorization(&v),
+                    Err(SignatureError::MalformedAuthorization(_))
+                ),
+                "{scope}"
+            );
+        }
     }
 }

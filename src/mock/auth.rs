@@ -113,8 +113,35 @@ pub(crate) async fn authenticate(
     }
 }
 
+/// Headers that decide how a request is read or authenticated: a second copy would
+/// make the mock's reading and the signature's (which keeps the last) disagree.
+const SINGLE_HEADERS: &[&str] = &[
+    "content-type",
+    "x-auth-token",
+    "authorization",
+    "x-sdk-date",
+    "x-aom-mock-fault",
+];
+
 async fn admit(app: &App, req: Request) -> Result<Request, Rejection> {
     let (mut parts, body) = req.into_parts();
+    if let Some(name) = SINGLE_HEADERS
+        .iter()
+        .find(|h| parts.headers.get_all(**h).iter().nth(1).is_some())
+    {
+        return Err(
+            ApiError::invalid_parameter(format!("The {name} header must appear once.")).into(),
+        );
+    }
+    // Known too large before reading a byte: answer at once (no 100-continue, no 1 MiB read).
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::payload_too_large(MAX_BODY_BYTES).into());
+    }
     let (caller, body) = if let Some(token) = parts.headers.get(AUTH_TOKEN_HEADER) {
         let token = token.as_bytes();
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
@@ -127,7 +154,7 @@ async fn admit(app: &App, req: Request) -> Result<Request, Rejection> {
             .credentials
             .token(token)
             .ok_or_else(|| Rejection::Credentials("decrypt token fail".into()))?;
-        let body = read_body(body).await?;
+        let body = read_body(body, app.config.body_read_timeout).await?;
         (caller, body)
     } else if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
         let fail = |why: &dyn std::fmt::Display| {
@@ -140,7 +167,7 @@ async fn admit(app: &App, req: Request) -> Result<Request, Rejection> {
             .keys
             .get(&parsed.access_key)
             .ok_or_else(|| fail(&"unknown access key"))?;
-        let body = read_body(body).await?;
+        let body = read_body(body, app.config.body_read_timeout).await?;
         let headers = header_pairs(&parts.headers);
         let query = query_pairs(parts.uri.query());
         let input = SignInput {
@@ -171,11 +198,17 @@ async fn admit(app: &App, req: Request) -> Result<Request, Rejection> {
     Ok(Request::from_parts(parts, Body::from(body)))
 }
 
-async fn read_body(body: Body) -> Result<Bytes, ApiError> {
-    match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<LengthLimitError>() => Err(ApiError::payload_too_large(MAX_BODY_BYTES)),
-        Err(_) => Err(ApiError::unreadable_body()),
+/// Reads the body within `timeout`: a client that stops sending mid-body would otherwise
+/// hold its connection (and delay shutdown) forever.
+async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, ApiError> {
+    let read = Limited::new(body, MAX_BODY_BYTES).collect();
+    match tokio::time::timeout(timeout, read).await {
+        Err(_) => Err(ApiError::body_timeout(timeout)),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => {
+            Err(ApiError::payload_too_large(MAX_BODY_BYTES))
+        }
+        Ok(Err(_)) => Err(ApiError::unreadable_body()),
     }
 }
 

@@ -55,6 +55,10 @@ pub struct MockArgs {
     #[arg(long, value_name = "N", default_value_t = MockConfig::default().max_executions_per_workflow)]
     pub max_executions_per_workflow: usize,
 
+    /// Most executions one project may hold over all its workflows; ExecuteWorkflow beyond it answers 409 MOCK.QUOTA_EXCEEDED.
+    #[arg(long, value_name = "N", default_value_t = MockConfig::default().max_executions_per_project)]
+    pub max_executions_per_project: usize,
+
     /// Largest accepted distance in seconds between X-Sdk-Date and the mock's clock; 0 turns the check off.
     #[arg(long, value_name = "SECS", default_value_t = 900)]
     pub max_sdk_date_skew: u64,
@@ -124,6 +128,9 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
     if args.max_executions_per_workflow == 0 {
         return Err(MockCliError::ZeroLimit("--max-executions-per-workflow"));
     }
+    if args.max_executions_per_project == 0 {
+        return Err(MockCliError::ZeroLimit("--max-executions-per-project"));
+    }
     let mut generated = Generated {
         project_id: None,
         token: None,
@@ -164,6 +171,8 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
         gateway_auth_errors: args.gateway_auth_errors,
         max_workflows_per_project: args.max_workflows_per_project,
         max_executions_per_workflow: args.max_executions_per_workflow,
+        max_executions_per_project: args.max_executions_per_project,
+        body_read_timeout: MockConfig::default().body_read_timeout,
         max_sdk_date_skew: (args.max_sdk_date_skew > 0)
             .then(|| Duration::from_secs(args.max_sdk_date_skew)),
     };

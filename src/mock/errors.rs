@@ -110,6 +110,17 @@ impl ApiError {
         )
     }
 
+    pub fn body_timeout(after: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "MOCK.BODY_TIMEOUT",
+            format!(
+                "The request body did not arrive within {}s.",
+                after.as_secs()
+            ),
+        )
+    }
+
     pub fn payload_too_large(max: usize) -> Self {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,

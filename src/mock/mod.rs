@@ -40,8 +40,9 @@
 //! * 500 (fault `internal-error` only): `AOM.31001405` with "execution internal server
 //!   error." for ListWorkflowExecutions and "workflow internal server error." elsewhere.
 //! * Store full: 409 `MOCK.QUOTA_EXCEEDED` ([`MockConfig::max_workflows_per_project`],
-//!   [`MockConfig::max_executions_per_workflow`]). Projects exist only for project ids a
-//!   credential is bound to, so their number is bounded by the configuration.
+//!   [`MockConfig::max_executions_per_workflow`], [`MockConfig::max_executions_per_project`];
+//!   each workflow stores at most 64 KiB of `input`/`tags`). Projects exist only for project
+//!   ids a credential is bound to, so memory is bounded by the configuration.
 //! * CreateWorkflow: `name` 1–64 letters, digits, `-`, `_` and CJK ideographs (the CN docs
 //!   allow Chinese, the EN docs do not); `type` `cron|manual`; `description` 0–128 (the docs
 //!   say 1–128 but their own example has `""`); other documented limits as documented.
@@ -114,6 +115,11 @@ pub struct MockConfig {
     pub gateway_auth_errors: bool,
     pub max_workflows_per_project: usize,
     pub max_executions_per_workflow: usize,
+    /// All executions of one project together (the per-workflow cap alone would
+    /// multiply with the number of workflows).
+    pub max_executions_per_project: usize,
+    /// How long a request body may take to arrive (408 `MOCK.BODY_TIMEOUT` beyond).
+    pub body_read_timeout: Duration,
     /// Largest accepted distance between `X-Sdk-Date` and the clock; `None`: not checked
     /// (for fixed-date vectors).
     pub max_sdk_date_skew: Option<Duration>,
@@ -128,6 +134,8 @@ impl Default for MockConfig {
             gateway_auth_errors: false,
             max_workflows_per_project: 10_000,
             max_executions_per_workflow: 1_000_000,
+            max_executions_per_project: 1_000_000,
+            body_read_timeout: Duration::from_secs(30),
             max_sdk_date_skew: Some(Duration::from_secs(15 * 60)),
         }
     }
@@ -165,6 +173,7 @@ impl MockServer {
             store: Store::new(
                 config.max_workflows_per_project,
                 config.max_executions_per_workflow,
+                config.max_executions_per_project,
             ),
             request_ids: IdGen::new(),
             config,

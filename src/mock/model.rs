@@ -12,6 +12,9 @@ use super::state::{Execution, IdGen, Runs, Workflow};
 pub(crate) const MOCK_USER: &str = "mock-user";
 
 /// CreateWorkflow body. Unknown fields are ignored, as real APIs do.
+/// Most bytes of `input` and `tags` one stored workflow may hold.
+pub const MAX_STORED_BYTES: usize = 64 * 1024;
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub(crate) struct WorkflowSpec {
     pub name: String,
@@ -86,6 +89,19 @@ fn is_name_char(c: char) -> bool {
 impl WorkflowSpec {
     pub fn validate(&self) -> Result<(), ApiError> {
         chars_between("name", &self.name, 1, 64)?;
+        // Stored for the mock's lifetime: bound what one workflow may keep (the docs give
+        // no limit for `input`; 10,000 workflows × 64 KiB stays well inside memory).
+        let stored = [self.input.as_ref(), self.tags.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|m| serde_json::to_vec(m).map_or(0, |v| v.len()))
+            .sum::<usize>();
+        if stored > MAX_STORED_BYTES {
+            return Err(ApiError::invalid_parameter(format!(
+                "input and tags may hold at most {} KiB together.",
+                MAX_STORED_BYTES / 1024
+            )));
+        }
         if !self.name.chars().all(is_name_char) {
             return Err(ApiError::invalid_parameter(
                 "name may contain only letters, digits, '-', '_' and Chinese characters.",

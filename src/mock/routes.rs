@@ -210,7 +210,7 @@ async fn create_workflow(
     let workflow = app
         .store
         .create_workflow(&scope.project_id, spec, now_ms())
-        .map_err(|Full| {
+        .map_err(|_: Full| {
             ApiError::quota_exceeded("workflows per project", app.store.max_workflows)
         })?;
     let dynamics = WorkflowDynamics::of(&workflow.runs.lock());
@@ -291,10 +291,21 @@ async fn execute_workflow(
 ) -> Result<Response, ApiError> {
     fault.apply(Op::ExecuteWorkflow).await?;
     let workflow = workflow_of(&app, &scope)?;
+    let store = &app.store;
     let n = workflow
-        .execute(&app.store.ids, app.store.max_executions, now_ms())
-        .map_err(|Full| {
-            ApiError::quota_exceeded("executions per workflow", app.store.max_executions)
+        .execute(
+            &store.ids,
+            store.max_executions,
+            store.max_project_executions,
+            now_ms(),
+        )
+        .map_err(|full| match full {
+            Full::Workflow => {
+                ApiError::quota_exceeded("executions per workflow", store.max_executions)
+            }
+            Full::Project => {
+                ApiError::quota_exceeded("executions per project", store.max_project_executions)
+            }
         })?;
     Ok(ok(&ExecuteResponse {
         execution_id: RenderedId(&app.store.ids, n),
@@ -317,18 +328,22 @@ async fn list_workflow_executions(
     }
     fault.apply(Op::ListWorkflowExecutions).await?;
     let workflow = workflow_of(&app, &scope)?;
-    // Serialized under the workflow's lock (no copy of a possibly huge list); the lock is
-    // per workflow and no await happens while it is held.
-    let body = {
-        let runs = workflow.runs.lock();
+    // Copy the (40-byte) records out under the lock and serialize after releasing it, on
+    // a blocking thread: a list of a million executions must not stall the workflow's
+    // other requests, nor the server's request threads.
+    let executions = workflow.runs.lock().executions.clone();
+    let body = tokio::task::spawn_blocking(move || {
         serde_json::to_vec(&ExecutionList {
             ids: &app.store.ids,
             workflow: &workflow,
-            executions: &runs.executions,
+            executions: &executions,
         })
-    };
-    body.map(|bytes| json_bytes(StatusCode::OK, bytes))
-        .map_err(|_| ApiError::internal(Op::ListWorkflowExecutions))
+    })
+    .await;
+    match body {
+        Ok(Ok(bytes)) => Ok(json_bytes(StatusCode::OK, bytes)),
+        _ => Err(ApiError::internal(Op::ListWorkflowExecutions)),
+    }
 }
 
 async fn search_workflow_execution_detail(

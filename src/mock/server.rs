@@ -55,6 +55,9 @@ pub(crate) async fn accept_loop(
     }
 }
 
+/// Largest request head (line + headers) read; hyper answers a bare 431 beyond it.
+pub const MAX_HEADER_BYTES: usize = 256 * 1024;
+
 async fn serve_connection(stream: TcpStream, router: Router, mut phase: watch::Receiver<Phase>) {
     // Small JSON answers: don't let Nagle hold them back.
     let _ = stream.set_nodelay(true);
@@ -68,6 +71,9 @@ async fn serve_connection(stream: TcpStream, router: Router, mut phase: watch::R
     };
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
+        // Room for a token over the documented 40960 characters, so that it reaches the
+        // JSON 400 instead of hyper's bare 431.
+        .max_buf_size(MAX_HEADER_BYTES)
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
     tokio::pin!(connection);
     let mut draining = false;

@@ -121,6 +121,8 @@ impl Runs {
 pub(crate) struct Workflow {
     pub n: u64,
     pub project_id: String,
+    /// The project's execution count, shared by its workflows (see [`Store::max_project_executions`]).
+    project_executions: Arc<AtomicUsize>,
     pub spec: WorkflowSpec,
     pub create_time: i64,
     pub runs: Mutex<Runs>,
@@ -133,17 +135,32 @@ pub(crate) enum TerminateError {
     NotRunning,
 }
 
-/// A store limit was reached.
+/// A store limit was reached: which one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Full;
+pub(crate) enum Full {
+    Workflow,
+    Project,
+}
 
 impl Workflow {
-    /// Starts an execution; it runs until terminated.
-    pub fn execute(&self, ids: &IdGen, max: usize, now: i64) -> Result<u64, Full> {
+    /// Starts an execution; it runs until terminated. `max` caps this workflow,
+    /// `max_project` the whole project (so the caps do not multiply).
+    pub fn execute(
+        &self,
+        ids: &IdGen,
+        max: usize,
+        max_project: usize,
+        now: i64,
+    ) -> Result<u64, Full> {
         let mut runs = self.runs.lock();
         if runs.executions.len() >= max {
-            return Err(Full);
+            return Err(Full::Workflow);
         }
+        self.project_executions
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                (c < max_project).then_some(c + 1)
+            })
+            .map_err(|_| Full::Project)?;
         let n = ids.next();
         runs.executions.push(Execution {
             n,
@@ -186,6 +203,8 @@ struct Project {
     workflows: DashMap<u64, Arc<Workflow>>,
     /// Reserved slots; reserved before insert so concurrent creates cannot overshoot the cap.
     count: AtomicUsize,
+    /// Executions in all of the project's workflows.
+    executions: Arc<AtomicUsize>,
 }
 
 #[derive(Debug)]
@@ -194,15 +213,17 @@ pub(crate) struct Store {
     pub ids: IdGen,
     pub max_workflows: usize,
     pub max_executions: usize,
+    pub max_project_executions: usize,
 }
 
 impl Store {
-    pub fn new(max_workflows: usize, max_executions: usize) -> Self {
+    pub fn new(max_workflows: usize, max_executions: usize, max_project_executions: usize) -> Self {
         Store {
             projects: DashMap::new(),
             ids: IdGen::new(),
             max_workflows,
             max_executions,
+            max_project_executions,
         }
     }
 
@@ -227,11 +248,12 @@ impl Store {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
                 (c < self.max_workflows).then_some(c + 1)
             })
-            .map_err(|_| Full)?;
+            .map_err(|_| Full::Workflow)?;
         let n = self.ids.next();
         let workflow = Arc::new(Workflow {
             n,
             project_id: project_id.to_owned(),
+            project_executions: Arc::clone(&project.executions),
             spec,
             create_time: now,
             runs: Mutex::new(Runs {
@@ -286,20 +308,35 @@ mod tests {
 
     #[test]
     fn caps_are_enforced() {
-        let store = Store::new(1, 2);
+        let store = Store::new(2, 2, 3);
         let p = "0123456789abcdef0123456789abcdef";
         let wf = store.create_workflow(p, spec(), 1).unwrap();
-        assert_eq!(store.create_workflow(p, spec(), 1).err(), Some(Full));
-        wf.execute(&store.ids, store.max_executions, 1).unwrap();
-        wf.execute(&store.ids, store.max_executions, 1).unwrap();
-        assert_eq!(wf.execute(&store.ids, store.max_executions, 1), Err(Full));
+        let other = store.create_workflow(p, spec(), 1).unwrap();
+        assert_eq!(
+            store.create_workflow(p, spec(), 1).err(),
+            Some(Full::Workflow)
+        );
+        let run = |w: &Workflow| {
+            w.execute(
+                &store.ids,
+                store.max_executions,
+                store.max_project_executions,
+                1,
+            )
+        };
+        run(&wf).unwrap();
+        run(&wf).unwrap();
+        assert_eq!(run(&wf), Err(Full::Workflow));
+        // The project cap counts every workflow's executions: they do not multiply.
+        run(&other).unwrap();
+        assert_eq!(run(&other), Err(Full::Project));
     }
 
     #[test]
     fn terminate_once() {
-        let store = Store::new(1, 10);
+        let store = Store::new(1, 10, 100);
         let wf = store.create_workflow("p", spec(), 5).unwrap();
-        let n = wf.execute(&store.ids, 10, 5).unwrap();
+        let n = wf.execute(&store.ids, 10, 100, 5).unwrap();
         assert_eq!(wf.terminate(n, 4), Ok(()));
         let e = wf.execution(n).unwrap();
         assert_eq!((e.status, e.end_time), (ExecStatus::Cancel, 5));
@@ -309,10 +346,18 @@ mod tests {
 
     #[test]
     fn holds_many_executions() {
-        let store = Store::new(1, 1_000_000);
+        let store = Store::new(1, 1_000_000, 1_000_000);
         let wf = store.create_workflow("p", spec(), 0).unwrap();
         let ns: Vec<u64> = (0..150_000)
-            .map(|_| wf.execute(&store.ids, store.max_executions, 1).unwrap())
+            .map(|_| {
+                wf.execute(
+                    &store.ids,
+                    store.max_executions,
+                    store.max_project_executions,
+                    1,
+                )
+                .unwrap()
+            })
             .collect();
         for &n in ns.iter().step_by(997) {
             assert_eq!(wf.terminate(n, 2), Ok(()));
