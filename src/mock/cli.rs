@@ -23,11 +23,11 @@ pub struct MockArgs {
     )]
     pub listen: SocketAddr,
 
-    /// Accept this X-Auth-Token (repeatable). Every token and key may use every --project-id.
+    /// Accept this X-Auth-Token (repeatable). `TOKEN@P1,P2` binds it to those project ids only; otherwise it may use every --project-id.
     #[arg(long = "token", value_name = "TOKEN", value_parser = secret, env = "AOM_MOCK_TOKEN", hide_env_values = true)]
     pub tokens: Vec<Secret>,
 
-    /// Accept AK/SK signatures by this access key (repeatable; pair the n-th --ak with the n-th --sk).
+    /// Accept AK/SK signatures by this access key (repeatable; pair the n-th --ak with the n-th --sk). `AK@P1,P2` binds it to those project ids only.
     #[arg(long = "ak", value_name = "AK", env = "AOM_MOCK_AK")]
     pub aks: Vec<String>,
 
@@ -74,9 +74,15 @@ pub enum MockCliError {
     /// `--ak` and `--sk` were not given the same number of times.
     #[error("--ak was given {aks} times but --sk {sks} times; give them in pairs")]
     UnpairedKeys { aks: usize, sks: usize },
-    /// A `--project-id` is not 32 characters long.
-    #[error("--project-id {0:?} must be exactly 32 characters long")]
+    /// A `--project-id` (or an `@` binding) is not 32 characters long.
+    #[error("project id {0:?} must be exactly 32 characters long")]
     InvalidProjectId(String),
+    /// A `--token` no request could ever carry.
+    #[error("--token must be 1-{max} characters of visible ASCII (the documented X-Auth-Token limit)", max = super::MAX_TOKEN_LEN)]
+    InvalidToken,
+    /// The same `--ak` twice: which SK would apply?
+    #[error("--ak {0:?} is given twice")]
+    DuplicateAk(String),
     /// A store limit was set to 0, which would refuse every create.
     #[error("{0} must be at least 1")]
     ZeroLimit(&'static str),
@@ -98,6 +104,19 @@ pub enum MockCliError {
     /// Writing the listen line to stdout failed (e.g. closed pipe).
     #[error("cannot write to stdout: {0}")]
     Stdout(std::io::Error),
+}
+
+/// `VALUE@P1,P2` → (`VALUE`, the project ids); a value without `@` is bound to every
+/// project. Project ids are checked like `--project-id`.
+fn split_binding(value: &str) -> Result<(&str, Option<Vec<String>>), MockCliError> {
+    let Some((value, ids)) = value.rsplit_once('@') else {
+        return Ok((value, None));
+    };
+    let ids: Vec<String> = ids.split(',').map(str::to_owned).collect();
+    if let Some(bad) = ids.iter().find(|p| p.chars().count() != 32) {
+        return Err(MockCliError::InvalidProjectId(bad.clone()));
+    }
+    Ok((value, Some(ids)))
 }
 
 fn random_hex(bytes: usize) -> Result<String, MockCliError> {
@@ -143,30 +162,41 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
     } else {
         args.project_ids.clone()
     };
-    let mut tokens = args.tokens.clone();
+    let mut tokens = Vec::with_capacity(args.tokens.len() + 1);
+    for t in &args.tokens {
+        let (token, bound) = split_binding(t.expose())?;
+        let visible = token.bytes().all(|b| (0x21..0x7f).contains(&b));
+        if token.is_empty() || token.len() > super::MAX_TOKEN_LEN || !visible {
+            return Err(MockCliError::InvalidToken);
+        }
+        tokens.push(TokenGrant {
+            token: Secret::new(token),
+            projects: bound.unwrap_or_else(|| projects.clone()),
+        });
+    }
     if tokens.is_empty() && args.aks.is_empty() {
         let token = Secret::new(random_hex(32)?);
         generated.token = Some(token.clone());
-        tokens.push(token);
+        tokens.push(TokenGrant {
+            token,
+            projects: projects.clone(),
+        });
+    }
+    let mut keys: Vec<AccessKey> = Vec::with_capacity(args.aks.len());
+    for (ak, sk) in args.aks.iter().zip(&args.sks) {
+        let (ak, bound) = split_binding(ak)?;
+        if keys.iter().any(|k| k.ak == ak) {
+            return Err(MockCliError::DuplicateAk(ak.to_owned()));
+        }
+        keys.push(AccessKey {
+            ak: ak.to_owned(),
+            sk: sk.clone(),
+            projects: bound.unwrap_or_else(|| projects.clone()),
+        });
     }
     let config = MockConfig {
-        tokens: tokens
-            .into_iter()
-            .map(|token| TokenGrant {
-                token,
-                projects: projects.clone(),
-            })
-            .collect(),
-        keys: args
-            .aks
-            .iter()
-            .zip(&args.sks)
-            .map(|(ak, sk)| AccessKey {
-                ak: ak.clone(),
-                sk: sk.clone(),
-                projects: projects.clone(),
-            })
-            .collect(),
+        tokens,
+        keys,
         faults: args.faults,
         gateway_auth_errors: args.gateway_auth_errors,
         max_workflows_per_project: args.max_workflows_per_project,
@@ -292,5 +322,47 @@ mod tests {
             !shown.contains("tok-123") && !shown.contains("sk-456"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn credentials_can_be_bound_to_some_projects() {
+        let (a, b) = (
+            "0123456789abcdef0123456789abcdef",
+            "fedcba9876543210fedcba9876543210",
+        );
+        let binding = format!("t1@{a}");
+        let ak_binding = format!("AK@{a},{b}");
+        let (config, _) = build_config(&parse(&[
+            "--token",
+            &binding,
+            "--token",
+            "t2",
+            "--ak",
+            &ak_binding,
+            "--sk",
+            "S",
+            "--project-id",
+            b,
+        ]))
+        .unwrap();
+        assert_eq!(config.tokens[0].token.expose(), "t1");
+        assert_eq!(config.tokens[0].projects, [a]);
+        assert_eq!(config.tokens[1].projects, [b]);
+        assert_eq!(config.keys[0].ak, "AK");
+        assert_eq!(config.keys[0].projects, [a, b]);
+        assert!(matches!(
+            build_config(&parse(&["--token", "t@short"])),
+            Err(MockCliError::InvalidProjectId(_))
+        ));
+        assert!(matches!(
+            build_config(&parse(&["--token", "has space"])),
+            Err(MockCliError::InvalidToken)
+        ));
+        assert!(matches!(
+            build_config(&parse(&[
+                "--ak", "A", "--sk", "S", "--ak", "A", "--sk", "T"
+            ])),
+            Err(MockCliError::DuplicateAk(_))
+        ));
     }
 }
