@@ -363,13 +363,18 @@ fn check_writable(path: &std::path::Path) -> Result<(), CliError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    // Append mode: checks write access without clobbering a previous report yet.
+    // Checks write access without clobbering a previous report, and without leaving an
+    // empty file behind if the run ends before writing one (CI would fail to parse it).
+    let existed = path.exists();
     std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(path)
-        .map(drop)
-        .map_err(fail)
+        .map_err(fail)?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Ctrl-C / SIGTERM, shared by the signal task and the main thread.
