@@ -31,6 +31,17 @@ fn aksk_mock() -> Mock {
     })
 }
 
+/// The binary with `args`, authenticated with [`TOKEN`].
+fn run_token(args: &[&str]) -> common::Run {
+    output(
+        bin()
+            .args(args)
+            .env("AOM_AUTH_TOKEN", TOKEN)
+            .output()
+            .unwrap(),
+    )
+}
+
 fn endpoint_args<'a>(url: &'a str, junit: &'a str) -> Vec<&'a str> {
     vec![
         "run",
@@ -215,24 +226,20 @@ fn missing_capabilities_are_ignored_with_the_reason_never_passed() {
     let s = Suite::copy();
     let junit = s.junit().display().to_string();
     let args = endpoint_args(&mock.url, &junit);
-    let r = output(
-        bin()
-            .args(&args)
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .output()
-            .unwrap(),
-    );
+    let r = run_token(&args);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
-        r.stdout.lines().any(|l| l
-            .starts_with("test StopExecution [500] internal error through the fault hook")
-            && l.ends_with("ignored (needs capability fault-injection)")),
+        r.trial(
+            "StopExecution [500] internal error through the fault hook",
+            "ignored (needs capability fault-injection)"
+        ),
         "{r:?}"
     );
     assert!(
-        r.stdout.lines().any(|l| l
-            .starts_with("test CreateWorkflow [200] creates a manual workflow")
-            && l.ends_with("ignored (needs capability create-workflow)")),
+        r.trial(
+            "CreateWorkflow [200] creates a manual workflow",
+            "ignored (needs capability create-workflow)"
+        ),
         "{r:?}"
     );
     // Without create-workflow, every case that creates a workflow in setup is ignored too;
@@ -266,20 +273,13 @@ fn a_provided_workflow_is_executed_and_every_execution_started_is_terminated() {
     let mut args = endpoint_args(&mock.url, &junit);
     let specs = s.specs().display().to_string();
     args.extend(["--specs", &specs, "--var", &var]);
-    let r = output(
-        bin()
-            .args(&args)
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .output()
-            .unwrap(),
-    );
+    let r = run_token(&args);
     assert_eq!(r.code, 101, "{r:?}");
     assert!(
-        r.stdout
-            .contains("StopExecution [400] terminating the same execution twice ... ok")
-            || r.stdout.lines().any(|l| l
-                .starts_with("test StopExecution [400] terminating the same execution twice")
-                && l.ends_with("ok")),
+        r.trial(
+            "StopExecution [400] terminating the same execution twice",
+            "... ok"
+        ),
         "{r:?}"
     );
 

@@ -46,6 +46,13 @@ impl Run {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// Whether libtest printed `test {name} … {outcome}` (names are padded to align).
+    pub fn trial(&self, name: &str, outcome: &str) -> bool {
+        self.stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("test {name} ")) && l.ends_with(outcome))
+    }
 }
 
 impl std::fmt::Debug for Run {
