@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Suite, bin, junit_cases, line_of, output, run};
+use common::{Suite, junit_cases, line_of, run};
 
 /// Every case the shipped suite defines, by trial name, from `--list`.
 fn listed(args: &[&str]) -> Vec<String> {
@@ -18,9 +18,7 @@ fn listed(args: &[&str]) -> Vec<String> {
 #[test]
 fn shipped_suite_passes_against_the_embedded_mock_and_writes_junit() {
     let s = Suite::copy();
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    let r = output(bin().args(&args).output().unwrap());
+    let r = s.run(&[], &[]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("0 failed"), "{r:?}");
     assert!(
@@ -71,10 +69,7 @@ fn a_wrong_expectation_fails_with_the_case_file_line() {
         "body: { result: success }",
         "body: { result: finished }",
     );
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    args.push("StopExecution [200]".into());
-    let r = output(bin().args(&args).env("NO_COLOR", "1").output().unwrap());
+    let r = s.run(&["StopExecution [200]"], &[("NO_COLOR", "1")]);
     assert_eq!(r.code, 101, "{r:?}");
     let file = s.specs().join("stop-execution.yaml");
     let line = line_of(&file, "- name: terminates a running execution");
@@ -109,13 +104,13 @@ fn every_schema_problem_is_reported_not_just_the_first() {
         "    expect:\n      status: 400\n",
         "    expect:\n      status: 400\n      schema: stop-execution.200.schema.json\n",
     );
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    args.extend([
-        "--exact".into(),
-        "StopExecution [400] terminating the same execution twice".into(),
-    ]);
-    let r = output(bin().args(&args).env("NO_COLOR", "1").output().unwrap());
+    let r = s.run(
+        &[
+            "--exact",
+            "StopExecution [400] terminating the same execution twice",
+        ],
+        &[("NO_COLOR", "1")],
+    );
     assert_eq!(r.code, 101, "{r:?}");
     assert!(
         r.stdout.contains(
@@ -181,19 +176,17 @@ fn an_unreachable_endpoint_is_one_clear_error() {
         .port();
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("reports/junit.xml");
-    let r = output(
-        bin()
-            .args([
-                "run",
-                "--endpoint",
-                &format!("http://127.0.0.1:{port}"),
-                "--project-id",
-                &"0".repeat(32),
-                "--junit",
-                junit.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap(),
+    let r = common::run_env(
+        &[
+            "run",
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}"),
+            "--project-id",
+            &"0".repeat(32),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        &[],
     );
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("cannot reach endpoint"), "{r:?}");

@@ -8,28 +8,12 @@ use aom_conformance::mock::{MockConfig, TokenGrant};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::any;
-use common::{Mock, PROJECT, Suite, bin, output, serve};
+use common::{Mock, PROJECT, Suite, serve};
 
 const TOKEN: &str = "MIIbehaviour-token-0123456789";
 
 fn run_against(url: &str, s: &Suite, extra: &[&str]) -> common::Run {
-    let mut args: Vec<String> = vec![
-        "run".into(),
-        "--endpoint".into(),
-        url.into(),
-        "--project-id".into(),
-        PROJECT.into(),
-    ];
-    args.extend(s.args());
-    args.extend(extra.iter().map(|a| (*a).to_owned()));
-    output(
-        bin()
-            .args(&args)
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap(),
-    )
+    s.run_at(url, TOKEN, extra, &[("NO_COLOR", "1")])
 }
 
 #[test]
@@ -154,34 +138,19 @@ fn colours_follow_clicolor_force_and_no_color() {
         "body: { result: success }",
         "body: { result: nope }",
     );
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    args.push("StopExecution [200]".into());
-    let forced = output(
-        bin()
-            .args(&args)
-            .env("CLICOLOR_FORCE", "1")
-            .output()
-            .unwrap(),
-    );
+    let case = "StopExecution [200]";
+    let forced = s.run(&[case], &[("CLICOLOR_FORCE", "1")]);
     assert_eq!(forced.code, 101, "{forced:?}");
     assert!(
         forced.stdout.contains("\u{1b}["),
         "CLICOLOR_FORCE should colour: {forced:?}"
     );
-    let plain = output(bin().args(&args).env("NO_COLOR", "1").output().unwrap());
+    let plain = s.run(&[case], &[("NO_COLOR", "1")]);
     assert!(
         !plain.stdout.contains("\u{1b}["),
         "NO_COLOR should not colour: {plain:?}"
     );
-    let never = output(
-        bin()
-            .args(&args)
-            .args(["--color", "never"])
-            .env("CLICOLOR_FORCE", "1")
-            .output()
-            .unwrap(),
-    );
+    let never = s.run(&[case, "--color", "never"], &[("CLICOLOR_FORCE", "1")]);
     assert!(
         !never.stdout.contains("\u{1b}["),
         "--color never wins: {never:?}"
@@ -229,21 +198,14 @@ fn undo_problems_are_never_silent() {
         "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n",
         "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n  headers: { X-Aom-Mock-Fault: internal-error }\n",
     );
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    args.push("StopExecution [404] unknown execution id".into());
-    args.push("--exact".into());
-    let r = output(bin().args(&args).output().unwrap());
+    let r = s.run(
+        &["StopExecution [404] unknown execution id", "--exact"],
+        &[],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     // That case starts nothing: no warning.
     assert!(!r.stderr.contains("warning"), "{r:?}");
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    args.extend([
-        "--exact".into(),
-        "StopExecution [401] no credentials".into(),
-    ]);
-    let r = output(bin().args(&args).output().unwrap());
+    let r = s.run(&["--exact", "StopExecution [401] no credentials"], &[]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr.contains("warning: cleanup POST /v1/")
@@ -260,13 +222,10 @@ fn undo_problems_are_never_silent() {
         "  - name: starts an execution\n    setup:\n      - use: workflow\n    request:\n      path: { workflow_id: \"{{workflow_id}}\" }\n",
         "  - name: starts an execution\n    setup:\n      - use: workflow\n    request:\n      path: { workflow_id: \"{{workflow_id}}\" }\n      headers: { X-Aom-Mock-Fault: drop-connection }\n",
     );
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    args.extend([
-        "--exact".into(),
-        "ExecuteWorkflow [200] starts an execution".into(),
-    ]);
-    let r = output(bin().args(&args).output().unwrap());
+    let r = s.run(
+        &["--exact", "ExecuteWorkflow [200] starts an execution"],
+        &[],
+    );
     assert_eq!(r.code, 101, "{r:?}");
     assert!(
         r.stderr

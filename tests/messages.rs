@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::any;
-use common::{Mock, PROJECT, Suite, bin, output, serve};
+use common::{Mock, Suite, serve};
 
 /// The case used against the stubs: no setup, one request, documented 404.
 const CASE_404: &str = "StopExecution [404] unknown workflow id";
@@ -40,21 +40,7 @@ fn run_against(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> common::Run {
-    let mut args: Vec<String> = vec![
-        "run".into(),
-        "--endpoint".into(),
-        url.into(),
-        "--project-id".into(),
-        PROJECT.into(),
-    ];
-    args.extend(s.args());
-    args.extend(extra.iter().map(|a| (*a).to_owned()));
-    let mut cmd = bin();
-    cmd.args(&args).env("AOM_AUTH_TOKEN", token);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    output(cmd.output().unwrap())
+    s.run_at(url, token, extra, env)
 }
 
 /// The `message` attribute of the first `<failure>` in a JUnit file, unescaped.
@@ -292,13 +278,13 @@ fn the_junit_message_is_the_first_problem_not_the_location() {
         "body: { result: success }",
         "body: { result: finished }",
     );
-    let mut args = vec!["run".to_string()];
-    args.extend(s.args());
-    args.extend([
-        "--exact".into(),
-        "StopExecution [200] terminates a running execution".into(),
-    ]);
-    let r = output(bin().args(&args).env("NO_COLOR", "1").output().unwrap());
+    let r = s.run(
+        &[
+            "--exact",
+            "StopExecution [200] terminates a running execution",
+        ],
+        &[("NO_COLOR", "1")],
+    );
     assert_eq!(r.code, 101, "{r:?}");
     let xml = std::fs::read_to_string(s.junit()).unwrap();
     assert_eq!(

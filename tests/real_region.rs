@@ -10,7 +10,7 @@ use aom_conformance::mock::{AccessKey, MockConfig};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{any, post};
-use common::{Mock, PROJECT, Suite, bin, junit_cases, output, serve};
+use common::{Mock, PROJECT, Suite, junit_cases, serve};
 use parking_lot::Mutex;
 
 const TOKEN: &str = "MIItoken-known-secret-0123456789";
@@ -33,13 +33,7 @@ fn aksk_mock() -> Mock {
 
 /// The binary with `args`, authenticated with [`TOKEN`].
 fn run_token(args: &[&str]) -> common::Run {
-    output(
-        bin()
-            .args(args)
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .output()
-            .unwrap(),
-    )
+    common::run_env(args, &[("AOM_AUTH_TOKEN", TOKEN)])
 }
 
 fn endpoint_args<'a>(url: &'a str, junit: &'a str) -> Vec<&'a str> {
@@ -66,14 +60,7 @@ fn aksk_signed_suite_passes_and_a_wrong_sk_fails_with_401() {
         "--capability",
         "create-workflow",
     ]);
-    let r = output(
-        bin()
-            .args(&args)
-            .env("CLOUD_SDK_AK", AK)
-            .env("CLOUD_SDK_SK", SK)
-            .output()
-            .unwrap(),
-    );
+    let r = common::run_env(&args, &[("CLOUD_SDK_AK", AK), ("CLOUD_SDK_SK", SK)]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains(" 0 failed"), "{r:?}");
 
@@ -85,24 +72,16 @@ fn aksk_signed_suite_passes_and_a_wrong_sk_fails_with_401() {
         "--signing-algorithm",
         "V11-HMAC-SHA256",
     ]);
-    let r = output(
-        bin()
-            .args(&v11)
-            .env("CLOUD_SDK_AK", AK)
-            .env("CLOUD_SDK_SK", SK)
-            .output()
-            .unwrap(),
-    );
+    let r = common::run_env(&v11, &[("CLOUD_SDK_AK", AK), ("CLOUD_SDK_SK", SK)]);
     assert_eq!(r.code, 0, "{r:?}");
 
-    let r = output(
-        bin()
-            .args(&args)
-            .env("CLOUD_SDK_AK", AK)
-            .env("CLOUD_SDK_SK", "SKwrong-secret-key-000000000000")
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap(),
+    let r = common::run_env(
+        &args,
+        &[
+            ("CLOUD_SDK_AK", AK),
+            ("CLOUD_SDK_SK", "SKwrong-secret-key-000000000000"),
+            ("NO_COLOR", "1"),
+        ],
     );
     assert_eq!(r.code, 101, "{r:?}");
     assert!(
@@ -114,13 +93,9 @@ fn aksk_signed_suite_passes_and_a_wrong_sk_fails_with_401() {
 
 #[test]
 fn aksk_against_the_embedded_mock() {
-    let r = output(
-        bin()
-            .args(["run", "--auth", "aksk", "--junit", "/dev/null"])
-            .env("CLOUD_SDK_AK", AK)
-            .env("CLOUD_SDK_SK", SK)
-            .output()
-            .unwrap(),
+    let r = common::run_env(
+        &["run", "--auth", "aksk", "--junit", "/dev/null"],
+        &[("CLOUD_SDK_AK", AK), ("CLOUD_SDK_SK", SK)],
     );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("19 passed"), "{r:?}");
@@ -172,13 +147,7 @@ fn iam_password_is_exchanged_once_for_a_token() {
         "acme",
     ]);
     args.extend(["--capability", "create-workflow"]);
-    let r = output(
-        bin()
-            .args(&args)
-            .env("AOM_IAM_PASSWORD", PASSWORD)
-            .output()
-            .unwrap(),
-    );
+    let r = common::run_env(&args, &[("AOM_IAM_PASSWORD", PASSWORD)]);
     assert_eq!(r.code, 0, "{r:?}");
     let seen = seen.lock().clone();
     assert_eq!(seen.len(), 1, "one token per run: {seen:?}");
@@ -201,13 +170,7 @@ fn iam_password_is_exchanged_once_for_a_token() {
     );
 
     // A refused login is one clear error before any case, without the IAM body.
-    let r = output(
-        bin()
-            .args(&args)
-            .env("AOM_IAM_PASSWORD", "PWwrong-password-000000")
-            .output()
-            .unwrap(),
-    );
+    let r = common::run_env(&args, &[("AOM_IAM_PASSWORD", "PWwrong-password-000000")]);
     assert_eq!(r.code, 3, "{r:?}");
     assert!(
         r.stderr.contains("IAM at") && r.stderr.contains("HTTP 401"),
@@ -305,21 +268,15 @@ fn two_targets_one_run_one_suite_each() {
     let east = s.dir.path().join("east.yaml");
     let west = s.dir.path().join("west.yaml");
     let junit = s.junit().display().to_string();
-    let r = output(
-        bin()
-            .args([
-                "run",
-                "--target",
-                east.to_str().unwrap(),
-                "--target",
-                west.to_str().unwrap(),
-                "--junit",
-                &junit,
-            ])
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .output()
-            .unwrap(),
-    );
+    let r = run_token(&[
+        "run",
+        "--target",
+        east.to_str().unwrap(),
+        "--target",
+        west.to_str().unwrap(),
+        "--junit",
+        &junit,
+    ]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("38 passed"), "{r:?}");
     assert!(
@@ -345,12 +302,7 @@ fn bad_target_files_and_unsafe_transport_exit_2() {
         "name: x\nregion: cn-north-4\nproject_id: p\nauth: {mode: token, tokne_env: X}\n",
     );
     let t = s.dir.path().join("t.yaml");
-    let r = output(
-        bin()
-            .args(["run", "--target", t.to_str().unwrap()])
-            .output()
-            .unwrap(),
-    );
+    let r = common::run_env(&["run", "--target", t.to_str().unwrap()], &[]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
         r.stderr.contains(&format!("{}:4:", t.display()))
@@ -358,19 +310,13 @@ fn bad_target_files_and_unsafe_transport_exit_2() {
         "{r:?}"
     );
 
-    let r = output(
-        bin()
-            .args([
-                "run",
-                "--endpoint",
-                "http://aom.example.com",
-                "--project-id",
-                PROJECT,
-            ])
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .output()
-            .unwrap(),
-    );
+    let r = run_token(&[
+        "run",
+        "--endpoint",
+        "http://aom.example.com",
+        "--project-id",
+        PROJECT,
+    ]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
         r.stderr
@@ -378,7 +324,7 @@ fn bad_target_files_and_unsafe_transport_exit_2() {
         "{r:?}"
     );
 
-    let r = output(bin().args(["run", "--auth", "token"]).output().unwrap());
+    let r = common::run_env(&["run", "--auth", "token"], &[]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
         r.stderr.contains("AOM_AUTH_TOKEN, which is not set"),
@@ -473,12 +419,7 @@ fn secrets_never_appear_in_any_output_or_report() {
             ]);
             args.extend(extra.iter().copied());
             args.extend(variant.iter().copied());
-            let mut cmd = bin();
-            cmd.args(&args);
-            for (k, v) in env {
-                cmd.env(k, v);
-            }
-            let r = output(cmd.output().unwrap());
+            let r = common::run_env(&args, env);
             let label = format!("{mode} {variant:?}");
             if variant.contains(&"--list") {
                 assert_eq!(r.code, 0, "{label}: {r:?}");
@@ -522,26 +463,20 @@ fn requests_go_through_the_proxy_from_the_environment() {
             }
         })),
     );
-    let r = output(
-        bin()
-            .args([
-                "run",
-                "--endpoint",
-                "http://aom.example.test",
-                "--project-id",
-                PROJECT,
-                "--allow-plain-http",
-            ])
-            .args([
-                "--junit",
-                "/dev/null",
-                "--exact",
-                "StopExecution [404] unknown workflow id",
-            ])
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .env("HTTP_PROXY", &proxy)
-            .output()
-            .unwrap(),
+    let r = common::run_env(
+        &[
+            "run",
+            "--endpoint",
+            "http://aom.example.test",
+            "--project-id",
+            PROJECT,
+            "--allow-plain-http",
+            "--junit",
+            "/dev/null",
+            "--exact",
+            "StopExecution [404] unknown workflow id",
+        ],
+        &[("AOM_AUTH_TOKEN", TOKEN), ("HTTP_PROXY", &proxy)],
     );
     // The proxy answered 404 with a valid error body but the wrong code: one failure.
     assert_eq!(r.code, 101, "{r:?}");
@@ -561,23 +496,18 @@ fn requests_go_through_the_proxy_from_the_environment() {
 #[test]
 fn insecure_is_explicit_and_warns() {
     let mock = Mock::with_token(TOKEN);
-    let r = output(
-        bin()
-            .args([
-                "run",
-                "--endpoint",
-                &mock.url,
-                "--project-id",
-                PROJECT,
-                "--insecure",
-                "--junit",
-                "/dev/null",
-            ])
-            .args(["--exact", "StopExecution [404] unknown workflow id"])
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .output()
-            .unwrap(),
-    );
+    let r = run_token(&[
+        "run",
+        "--endpoint",
+        &mock.url,
+        "--project-id",
+        PROJECT,
+        "--insecure",
+        "--junit",
+        "/dev/null",
+        "--exact",
+        "StopExecution [404] unknown workflow id",
+    ]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr
@@ -602,15 +532,11 @@ fn several_targets_refuse_shared_endpoint_settings_and_check_variables_per_targe
     let east = s.dir.path().join("east.yaml").display().to_string();
     let west = s.dir.path().join("west.yaml").display().to_string();
     let junit = s.junit().display().to_string();
-    let r = output(
-        bin()
-            .args([
-                "run", "--target", &east, "--target", &west, "--junit", &junit,
-            ])
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .env("AOM_PROJECT_ID", PROJECT)
-            .output()
-            .unwrap(),
+    let r = common::run_env(
+        &[
+            "run", "--target", &east, "--target", &west, "--junit", &junit,
+        ],
+        &[("AOM_AUTH_TOKEN", TOKEN), ("AOM_PROJECT_ID", PROJECT)],
     );
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
@@ -626,15 +552,9 @@ fn several_targets_refuse_shared_endpoint_settings_and_check_variables_per_targe
         "missing-wf-{{suffix}}",
     );
     let specs = s.specs().display().to_string();
-    let r = output(
-        bin()
-            .args([
-                "run", "--target", &east, "--target", &west, "--junit", &junit, "--specs", &specs,
-            ])
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .output()
-            .unwrap(),
-    );
+    let r = run_token(&[
+        "run", "--target", &east, "--target", &west, "--junit", &junit, "--specs", &specs,
+    ]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
         r.stderr.contains("target west: ") && r.stderr.contains("unknown variable `suffix`"),
@@ -645,7 +565,7 @@ fn several_targets_refuse_shared_endpoint_settings_and_check_variables_per_targe
 
 #[test]
 fn zero_test_threads_and_an_unwritable_report_are_bad_input() {
-    let r = output(bin().args(["run", "--test-threads", "0"]).output().unwrap());
+    let r = common::run_env(&["run", "--test-threads", "0"], &[]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
         r.stderr.contains("--test-threads must be at least 1"),
@@ -655,7 +575,7 @@ fn zero_test_threads_and_an_unwritable_report_are_bad_input() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
     let junit = file.join("junit.xml").display().to_string();
-    let r = output(bin().args(["run", "--junit", &junit]).output().unwrap());
+    let r = common::run_env(&["run", "--junit", &junit], &[]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("cannot write JUnit report"), "{r:?}");
     assert!(
@@ -688,14 +608,7 @@ fn a_wrongly_accepted_call_is_still_undone() {
     let var = format!("workflow_id={wf}");
     let mut args = endpoint_args(&mock.url, &junit);
     args.extend(["--var", &var, "ExecuteWorkflow [401] invalid credentials"]);
-    let r = output(
-        bin()
-            .args(&args)
-            .env("AOM_AUTH_TOKEN", TOKEN)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap(),
-    );
+    let r = common::run_env(&args, &[("AOM_AUTH_TOKEN", TOKEN), ("NO_COLOR", "1")]);
     assert_eq!(r.code, 101, "{r:?}");
     assert!(r.stdout.contains("status: expected 401, got 200"), "{r:?}");
     let execs = mock.executions(TOKEN, &wf);

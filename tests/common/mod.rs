@@ -74,7 +74,17 @@ pub fn output(o: Output) -> Run {
 }
 
 pub fn run(args: &[&str]) -> Run {
-    output(bin().args(args).output().expect("binary runs"))
+    run_env(args, &[])
+}
+
+/// The binary with `args` and these environment variables set.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = bin();
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    output(cmd.output().expect("binary runs"))
 }
 
 /// A scratch copy of the shipped `specs/` and `schemas/`.
@@ -113,6 +123,24 @@ impl Suite {
     pub fn write(&self, rel: &str, text: &str) {
         std::fs::write(self.dir.path().join(rel), text).unwrap();
     }
+    /// `run` on this copy (its specs, schemas and JUnit path) followed by `extra`.
+    pub fn run(&self, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args: Vec<String> = vec!["run".into()];
+        args.extend(self.args());
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_env(&args, env)
+    }
+
+    /// [`Suite::run`] against `url` for [`PROJECT`], authenticated with `token`.
+    pub fn run_at(&self, url: &str, token: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut all = vec!["--endpoint", url, "--project-id", PROJECT];
+        all.extend_from_slice(extra);
+        let mut env = env.to_vec();
+        env.push(("AOM_AUTH_TOKEN", token));
+        self.run(&all, &env)
+    }
+
     /// `--specs … --schemas … --junit …` for this copy.
     pub fn args(&self) -> Vec<String> {
         vec![
