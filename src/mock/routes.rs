@@ -199,6 +199,14 @@ fn workflow_of(app: &App, scope: &Scope) -> Result<Arc<Workflow>, ApiError> {
         .ok_or_else(ApiError::not_exist)
 }
 
+/// The execution the path names; an id the mock did not issue is unknown (404).
+fn execution_of(app: &App, scope: &Scope) -> Result<u64, ApiError> {
+    app.store
+        .ids
+        .parse(&scope.execution_id)
+        .ok_or_else(ApiError::not_exist)
+}
+
 async fn create_workflow(
     State(app): State<Arc<App>>,
     scope: Scope,
@@ -354,11 +362,8 @@ async fn search_workflow_execution_detail(
 ) -> Result<Response, ApiError> {
     fault.apply(Op::SearchWorkflowExecutionDetail).await?;
     let workflow = workflow_of(&app, &scope)?;
-    let execution = app
-        .store
-        .ids
-        .parse(&scope.execution_id)
-        .and_then(|n| workflow.execution(n))
+    let execution = workflow
+        .execution(execution_of(&app, &scope)?)
         .ok_or_else(ApiError::not_exist)?;
     Ok(ok(&ExecutionView::new(
         &app.store.ids,
@@ -375,12 +380,7 @@ async fn stop_execution(
 ) -> Result<Response, ApiError> {
     fault.apply(Op::StopExecution).await?;
     let workflow = workflow_of(&app, &scope)?;
-    let n = app
-        .store
-        .ids
-        .parse(&scope.execution_id)
-        .ok_or_else(ApiError::not_exist)?;
-    match workflow.terminate(n, now_ms()) {
+    match workflow.terminate(execution_of(&app, &scope)?, now_ms()) {
         Ok(()) => Ok(ok(&ResultResponse { result: "success" })),
         Err(TerminateError::NotFound) => Err(ApiError::not_exist()),
         Err(TerminateError::NotRunning) => Err(ApiError::not_running()),
