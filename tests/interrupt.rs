@@ -8,70 +8,78 @@ use common::{Mock, PROJECT, Suite, bin};
 
 const TOKEN: &str = "MIIinterrupt-token-0123456789";
 
+/// Runs `s` against `mock` with `workflow_id` provided, sends SIGINT once `started`
+/// executions of that workflow exist, and returns the exit code, the executions as they
+/// were just before the signal, and the time from the signal to the exit.
+#[cfg(unix)]
+fn interrupt(
+    mock: &Mock,
+    s: &Suite,
+    wf: &str,
+    extra: &[&str],
+    started: usize,
+) -> (Option<i32>, Vec<serde_json::Value>, Duration) {
+    let var = format!("workflow_id={wf}");
+    let mut args = vec!["run", "--endpoint", &mock.url, "--project-id", PROJECT];
+    args.extend(["--var", &var, "--capability", "fault-injection"]);
+    let suite = s.args();
+    args.extend(suite.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    let mut child = bin()
+        .args(&args)
+        .env("AOM_AUTH_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let since = Instant::now();
+    let mut before = Vec::new();
+    while before.len() < started {
+        before = mock.executions(TOKEN, wf);
+        assert!(
+            since.elapsed() < Duration::from_secs(20),
+            "the run never started {started} execution(s)"
+        );
+        if before.len() < started {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let since = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let code = child.wait().unwrap().code();
+    (code, before, since.elapsed())
+}
+
 #[cfg(unix)]
 #[test]
 fn sigint_terminates_executions_the_run_started_then_exits_130() {
     let mock = Mock::with_token(TOKEN);
     let wf = mock.create_workflow(TOKEN, "interrupt");
-
     let s = Suite::copy();
     s.edit(
         "specs/search-workflow-execution-detail.yaml",
         "cases:\n",
         "cases:\n  - name: hangs\n    setup:\n      - use: running-execution\n    request:\n      path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n      headers: { X-Aom-Mock-Fault: \"delay=30000\" }\n    expect:\n      status: 200\n",
     );
-    let var = format!("workflow_id={wf}");
-    let mut args = vec![
-        "run".to_string(),
-        "--endpoint".into(),
-        mock.url.clone(),
-        "--project-id".into(),
-        PROJECT.into(),
+    let extra = [
+        "--timeout",
+        "60s",
+        "--exact",
+        "SearchWorkflowExecutionDetail [200] hangs",
     ];
-    args.extend([
-        "--var".into(),
-        var,
-        "--timeout".into(),
-        "60s".into(),
-        "--capability".into(),
-        "fault-injection".into(),
-    ]);
-    args.extend(s.args());
-    args.extend([
-        "--exact".into(),
-        "SearchWorkflowExecutionDetail [200] hangs".into(),
-    ]);
-    let mut child = bin()
-        .args(&args)
-        .env("AOM_AUTH_TOKEN", TOKEN)
-        .spawn()
-        .unwrap();
-
-    let list = || serde_json::Value::Array(mock.executions(TOKEN, &wf));
-    let started = Instant::now();
-    while list().as_array().is_none_or(Vec::is_empty) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the run never started an execution"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(list()[0]["status"], "executing");
-
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    let (code, before, took) = interrupt(&mock, &s, &wf, &extra, 1);
+    assert_eq!(before[0]["status"], "executing");
+    assert_eq!(code, Some(130));
     assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "did not wait for the 30 s request"
+        took < Duration::from_secs(20),
+        "waited for the 30 s request: {took:?}"
     );
-    let execs = list();
-    assert_eq!(execs.as_array().unwrap().len(), 1, "{execs}");
-    assert_eq!(execs[0]["status"], "cancel", "{execs}");
+    let execs = mock.executions(TOKEN, &wf);
+    assert_eq!(execs.len(), 1, "{execs:?}");
+    assert_eq!(execs[0]["status"], "cancel", "{execs:?}");
     // The report of what finished (nothing, here) is still written.
     let xml = std::fs::read_to_string(s.junit()).unwrap();
     assert!(xml.contains("<testsuite"), "{xml}");
@@ -90,52 +98,14 @@ fn sigint_during_slow_cleanups_waits_for_them() {
         "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n",
         "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n  headers: { X-Aom-Mock-Fault: \"delay=1500\" }\n",
     );
-    let var = format!("workflow_id={wf}");
-    let mut args = vec![
-        "run".to_string(),
-        "--endpoint".into(),
-        mock.url.clone(),
-        "--project-id".into(),
-        PROJECT.into(),
-    ];
-    args.extend([
-        "--var".into(),
-        var,
-        "--capability".into(),
-        "fault-injection".into(),
-    ]);
-    args.extend(s.args());
-    let mut child = bin()
-        .args(&args)
-        .env("AOM_AUTH_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let list = || serde_json::Value::Array(mock.executions(TOKEN, &wf));
-    let started = Instant::now();
-    while list().as_array().is_none_or(|a| a.len() < 3) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the run never started executions"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(130));
-    let execs = list();
-    let running: Vec<_> = execs
-        .as_array()
-        .unwrap()
-        .iter()
+    let (code, _, _) = interrupt(&mock, &s, &wf, &[], 3);
+    assert_eq!(code, Some(130));
+    let running: Vec<_> = mock
+        .executions(TOKEN, &wf)
+        .into_iter()
         .filter(|e| e["status"] != "cancel")
         .collect();
     assert!(running.is_empty(), "left running: {running:?}");
     let xml = std::fs::read_to_string(s.junit()).unwrap();
-    assert!(
-        xml.ends_with("</testsuites>\n") || xml.trim_end().ends_with("</testsuites>"),
-        "{xml}"
-    );
+    assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");
 }
