@@ -139,10 +139,17 @@ pub fn main() -> ExitCode {
 }
 
 /// Loads schemas and specs and builds the plan.
-fn load(suite: &SuiteArgs, target_vars: &BTreeSet<String>) -> Result<Plan, CliError> {
+/// Reads and compiles the schemas and reads the case files: once per command.
+fn read_suite(suite: &SuiteArgs) -> Result<(SchemaRegistry, Vec<spec::SpecFile>), CliError> {
     let schemas =
         SchemaRegistry::load(&suite.schemas).map_err(|e| CliError::Input(e.to_string()))?;
     let files = spec::load_dir(&suite.specs).map_err(|d| CliError::Input(d.to_string()))?;
+    Ok((schemas, files))
+}
+
+/// The plan of a suite, for targets that provide `target_vars`.
+fn load(suite: &SuiteArgs, target_vars: &BTreeSet<String>) -> Result<Plan, CliError> {
+    let (schemas, files) = read_suite(suite)?;
     plan::build(&files, &schemas, target_vars).map_err(|d| CliError::Input(d.to_string()))
 }
 
@@ -210,7 +217,8 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
 
     // Each target's variables are checked against the specs: a `{{name}}` one target
     // provides and another does not is a load error, not an empty string at run time.
-    // Targets with the same variable names share one plan.
+    // Targets with the same variable names share one plan; the files are read once.
+    let (schemas, files) = read_suite(&args.suite)?;
     let mut plans: Vec<(BTreeSet<String>, Arc<Plan>)> = Vec::new();
     let mut plan_of = Vec::with_capacity(targets.len());
     for t in &targets {
@@ -218,14 +226,14 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
         let plan = match plans.iter().find(|(n, _)| *n == names) {
             Some((_, p)) => Arc::clone(p),
             None => {
-                let p = Arc::new(load(&args.suite, &names).map_err(|e| {
-                    match e {
-                        CliError::Input(m) if !t.name.is_empty() => CliError::Input(
-                            format!("target {}: {m}", t.name)
-                                .replace("\n", &format!("\ntarget {}: ", t.name)),
-                        ),
-                        other => other,
-                    }
+                let p = Arc::new(plan::build(&files, &schemas, &names).map_err(|d| {
+                    let m = d.to_string();
+                    CliError::Input(if t.name.is_empty() {
+                        m
+                    } else {
+                        format!("target {}: {m}", t.name)
+                            .replace('\n', &format!("\ntarget {}: ", t.name))
+                    })
                 })?);
                 plans.push((names, Arc::clone(&p)));
                 p
