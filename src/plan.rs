@@ -21,7 +21,6 @@ pub const BUILTINS: &[&str] = &["run_id", "case_uid"];
 /// A documented response of an operation.
 #[derive(Debug)]
 pub struct Documented {
-    pub description: Option<String>,
     pub schema: Option<Arc<CompiledSchema>>,
     pub error_code: Option<String>,
     pub at: Location,
@@ -352,7 +351,6 @@ fn operation(f: &SpecFile, schemas: &SchemaRegistry, diags: &mut Diagnostics) ->
         responses.insert(
             *status,
             Documented {
-                description: r.description.clone(),
                 schema,
                 error_code: r.error_code.clone(),
                 at: loc.key(&key),
