@@ -26,12 +26,6 @@ pub struct Documented {
     pub at: Location,
 }
 
-impl std::fmt::Debug for CompiledSchema {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CompiledSchema({})", self.name)
-    }
-}
-
 /// One operation of the API under test, as its case file documents it.
 #[derive(Debug)]
 pub struct Operation {

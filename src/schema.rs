@@ -43,6 +43,12 @@ pub struct CompiledSchema {
     pub validator: Validator,
 }
 
+impl std::fmt::Debug for CompiledSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CompiledSchema({})", self.name)
+    }
+}
+
 /// All schemas of a run, compiled once.
 pub struct SchemaRegistry {
     dir: PathBuf,
