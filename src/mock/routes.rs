@@ -26,7 +26,7 @@ use super::model::{
     ExecuteResponse, ExecutionList, ExecutionView, ListWorkflowRequest, MOCK_USER, RenderedId,
     ResultResponse, WorkflowDynamics, WorkflowPage, WorkflowSpec, WorkflowView,
 };
-use super::state::{Full, TerminateError, Workflow, now_ms};
+use super::state::{Full, Store, TerminateError, Workflow, now_ms};
 use super::{App, RequestId};
 
 /// Header carrying the request id; the official SDK reads it from nowhere else.
@@ -199,6 +199,19 @@ fn workflow_of(app: &App, scope: &Scope) -> Result<Arc<Workflow>, ApiError> {
         .ok_or_else(ApiError::not_exist)
 }
 
+/// The mock-specific 409 for a full store, naming the limit that was hit.
+fn quota(full: Full, store: &Store) -> ApiError {
+    match full {
+        Full::Workflows => ApiError::quota_exceeded("workflows per project", store.max_workflows),
+        Full::WorkflowExecutions => {
+            ApiError::quota_exceeded("executions per workflow", store.max_executions)
+        }
+        Full::ProjectExecutions => {
+            ApiError::quota_exceeded("executions per project", store.max_project_executions)
+        }
+    }
+}
+
 /// The execution the path names; an id the mock did not issue is unknown (404).
 fn execution_of(app: &App, scope: &Scope) -> Result<u64, ApiError> {
     app.store
@@ -218,9 +231,7 @@ async fn create_workflow(
     let workflow = app
         .store
         .create_workflow(&scope.project_id, spec, now_ms())
-        .map_err(|_: Full| {
-            ApiError::quota_exceeded("workflows per project", app.store.max_workflows)
-        })?;
+        .map_err(|full| quota(full, &app.store))?;
     let dynamics = WorkflowDynamics::of(&workflow.runs.lock());
     Ok(ok(&WorkflowView::new(&app.store.ids, &workflow, dynamics)))
 }
@@ -307,14 +318,7 @@ async fn execute_workflow(
             store.max_project_executions,
             now_ms(),
         )
-        .map_err(|full| match full {
-            Full::Workflow => {
-                ApiError::quota_exceeded("executions per workflow", store.max_executions)
-            }
-            Full::Project => {
-                ApiError::quota_exceeded("executions per project", store.max_project_executions)
-            }
-        })?;
+        .map_err(|full| quota(full, store))?;
     Ok(ok(&ExecuteResponse {
         execution_id: RenderedId(&app.store.ids, n),
     }))

@@ -138,8 +138,12 @@ pub(crate) enum TerminateError {
 /// A store limit was reached: which one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Full {
-    Workflow,
-    Project,
+    /// The project holds its most workflows.
+    Workflows,
+    /// The workflow holds its most executions.
+    WorkflowExecutions,
+    /// The project's workflows together hold its most executions.
+    ProjectExecutions,
 }
 
 impl Workflow {
@@ -154,13 +158,13 @@ impl Workflow {
     ) -> Result<u64, Full> {
         let mut runs = self.runs.lock();
         if runs.executions.len() >= max {
-            return Err(Full::Workflow);
+            return Err(Full::WorkflowExecutions);
         }
         self.project_executions
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
                 (c < max_project).then_some(c + 1)
             })
-            .map_err(|_| Full::Project)?;
+            .map_err(|_| Full::ProjectExecutions)?;
         let n = ids.next();
         runs.executions.push(Execution {
             n,
@@ -248,7 +252,7 @@ impl Store {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
                 (c < self.max_workflows).then_some(c + 1)
             })
-            .map_err(|_| Full::Workflow)?;
+            .map_err(|_| Full::Workflows)?;
         let n = self.ids.next();
         let workflow = Arc::new(Workflow {
             n,
@@ -314,7 +318,7 @@ mod tests {
         let other = store.create_workflow(p, spec(), 1).unwrap();
         assert_eq!(
             store.create_workflow(p, spec(), 1).err(),
-            Some(Full::Workflow)
+            Some(Full::Workflows)
         );
         let run = |w: &Workflow| {
             w.execute(
@@ -326,10 +330,10 @@ mod tests {
         };
         run(&wf).unwrap();
         run(&wf).unwrap();
-        assert_eq!(run(&wf), Err(Full::Workflow));
+        assert_eq!(run(&wf), Err(Full::WorkflowExecutions));
         // The project cap counts every workflow's executions: they do not multiply.
         run(&other).unwrap();
-        assert_eq!(run(&other), Err(Full::Project));
+        assert_eq!(run(&other), Err(Full::ProjectExecutions));
     }
 
     #[test]
