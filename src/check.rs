@@ -374,7 +374,6 @@ mod tests {
             body: body.as_bytes().to_vec(),
             truncated: false,
             elapsed: Duration::ZERO,
-            sent_secrets: Vec::new(),
         }
     }
 

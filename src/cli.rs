@@ -213,6 +213,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
     if !listing {
         check_writable(&args.junit)?;
     }
+    check_logfile(args.test.logfile.as_deref())?;
     let (mut targets, mock) = targets(&args.target, &runtime, listing)?;
 
     // Each target's variables are checked against the specs: a `{{name}}` one target
@@ -250,8 +251,13 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
                     t.endpoint
                 );
             }
+            // What IAM or a failed connection says can quote a URL with a password in it.
+            let redactor = Redactor::new(t.secrets());
+            let redacted = |text: String| redactor.redact(&text).into_owned();
             if mock.is_none() {
-                runtime.block_on(preflight(&t.endpoint, t.timeout, t.insecure))?;
+                runtime
+                    .block_on(preflight(&t.endpoint, t.timeout, t.insecure))
+                    .map_err(|e| CliError::Unreachable(redacted(e.to_string())))?;
             }
             if let Some(login) = &t.iam {
                 let token = runtime
@@ -261,7 +267,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
                         t.timeout,
                         t.insecure,
                     ))
-                    .map_err(|e| CliError::Unreachable(e.to_string()))?;
+                    .map_err(|e| CliError::Unreachable(redacted(e.to_string())))?;
                 t.credentials = Credentials::Token(token);
             }
         }
@@ -363,26 +369,34 @@ fn run(mut args: RunArgs) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Fails early, before any case runs, when the report path cannot be written.
+/// Fails early, before any case runs, when the report path cannot be written: writes and
+/// removes a scratch file beside it, the way the report itself is written, so a previous
+/// report is neither clobbered nor left as an empty file.
 fn check_writable(path: &std::path::Path) -> Result<(), CliError> {
     let fail = |e: std::io::Error| {
         CliError::Input(format!("cannot write JUnit report {}: {e}", path.display()))
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(fail)?;
+    if path.is_dir() {
+        return Err(fail(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "it is a directory",
+        )));
     }
-    // Checks write access without clobbering a previous report, and without leaving an
-    // empty file behind if the run ends before writing one (CI would fail to parse it).
-    let existed = path.exists();
+    let probe = path.with_file_name(format!(".aom-conformance-probe-{}", std::process::id()));
+    crate::report::junit::write_replacing(&probe, b"").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+/// libtest's `--logfile` is opened by libtest-mimic, which panics when it cannot be:
+/// try it first, so a bad path is an input error like any other.
+fn check_logfile(path: Option<&str>) -> Result<(), CliError> {
+    let Some(path) = path else { return Ok(()) };
     std::fs::OpenOptions::new()
-        .append(true)
         .create(true)
+        .append(true)
         .open(path)
-        .map_err(fail)?;
-    if !existed {
-        let _ = std::fs::remove_file(path);
-    }
-    Ok(())
+        .map(drop)
+        .map_err(|e| CliError::Input(format!("cannot write --logfile {path}: {e}")))
 }
 
 /// Ctrl-C / SIGTERM, shared by the signal task and the main thread.
@@ -586,6 +600,7 @@ fn targets(
 async fn preflight(endpoint: &str, timeout: Duration, insecure: bool) -> Result<(), CliError> {
     let client = reqwest::Client::builder()
         .timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none())
         .tls_danger_accept_invalid_certs(insecure)
         .build()
         .map_err(|e| CliError::Input(e.to_string()))?;

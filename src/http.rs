@@ -78,6 +78,10 @@ pub struct Rendered {
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
     pub auth: AuthMode,
+    /// Values of the credential headers [`Client::authorize`] added (`Authorization`
+    /// and the signature in it, `X-Auth-Token`, `X-Security-Token`): per-request secrets
+    /// that every message about this request or its answer redacts.
+    pub sent_secrets: Vec<String>,
 }
 
 impl Rendered {
@@ -113,6 +117,7 @@ impl Rendered {
             headers,
             body,
             auth: req.auth,
+            sent_secrets: Vec::new(),
         }
     }
 
@@ -134,10 +139,6 @@ pub struct Response {
     /// `MAX_BODY_BYTES` and the rest was not read.
     pub truncated: bool,
     pub elapsed: Duration,
-    /// Values of the credential headers this request carried (`Authorization`,
-    /// `X-Auth-Token`, `X-Security-Token`): an endpoint that echoes them must not get
-    /// them printed, so messages about this response redact them.
-    pub sent_secrets: Vec<String>,
 }
 
 /// Headers whose values are credentials.
@@ -184,6 +185,7 @@ impl Client {
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(256)
+            .redirect(reqwest::redirect::Policy::none())
             .tls_danger_accept_invalid_certs(opts.insecure)
             .build()
             .map_err(|e| TransportError::Build(e.to_string()))?;
@@ -197,7 +199,28 @@ impl Client {
         })
     }
 
-    /// Sends `req`, authenticated per `req.auth`.
+    /// Adds the credentials `req.auth` asks for (token or signature) and records their
+    /// values in [`Rendered::sent_secrets`]. Done right before sending, so an AK/SK
+    /// signature's `X-Sdk-Date` is fresh even for a cleanup queued minutes ago.
+    pub fn authorize(&self, mut req: Rendered) -> Rendered {
+        let mut headers = std::mem::take(&mut req.headers);
+        self.authenticate(&req, &mut headers);
+        for (k, v) in &headers {
+            // The made-up `auth: invalid` token is no secret: showing it is evidence.
+            if SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)) && v != INVALID_TOKEN {
+                req.sent_secrets.push(v.clone());
+                if let Some((_, sig)) = v.split_once("Signature=") {
+                    req.sent_secrets.push(sig.to_owned());
+                }
+            }
+        }
+        req.headers = headers;
+        req
+    }
+
+    /// Sends `req` as it is (see [`Client::authorize`]). Redirects are never followed:
+    /// AOM and IAM do not redirect, and a followed redirect would carry the credentials
+    /// to wherever it points. A 3xx is returned like any other answer.
     pub async fn send(&self, req: &Rendered) -> Result<Response, TransportError> {
         let mut url = format!("{}{}", self.endpoint, req.path);
         if !req.query.is_empty() {
@@ -211,23 +234,10 @@ impl Client {
                 url.extend(utf8_percent_encode(v, UNRESERVED));
             }
         }
-        let mut headers = req.headers.clone();
-        self.authenticate(req, &mut headers);
-        let mut sent_secrets = Vec::new();
-        for (k, v) in &headers {
-            // The made-up `auth: invalid` token is no secret: showing it is evidence.
-            if SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)) && v != INVALID_TOKEN {
-                sent_secrets.push(v.clone());
-                if let Some((_, sig)) = v.split_once("Signature=") {
-                    sent_secrets.push(sig.to_owned());
-                }
-            }
-        }
-
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| TransportError::Build(e.to_string()))?;
-        let mut map = HeaderMap::with_capacity(headers.len());
-        for (k, v) in &headers {
+        let mut map = HeaderMap::with_capacity(req.headers.len());
+        for (k, v) in &req.headers {
             if k.eq_ignore_ascii_case("host") {
                 continue; // set by the client from the URL; only signed here
             }
@@ -269,7 +279,6 @@ impl Client {
             body,
             truncated,
             elapsed: started.elapsed(),
-            sent_secrets,
         })
     }
 

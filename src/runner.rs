@@ -16,7 +16,7 @@ use tokio::runtime::Handle;
 use crate::check;
 use crate::http::{Client, Rendered, Response, TransportError};
 use crate::plan::{OpCleanup, Plan, PlannedCase, PlannedRequest};
-use crate::report::failure::Failure;
+use crate::report::failure::{Failure, clip};
 use crate::report::redact::Redactor;
 use crate::report::{CaseReport, Event, Outcome, Reporter};
 use crate::target::Target;
@@ -80,7 +80,7 @@ impl TargetRun {
         vars: &Vars,
         cleanups: &mut Vec<u64>,
     ) -> (Rendered, Result<Response, CallError>) {
-        let rendered = Rendered::render(req, vars);
+        let rendered = self.client.authorize(Rendered::render(req, vars));
         let undo = plan.cleanups.get(&req.op.name);
         let mut stop = self.stopping.subscribe();
         if *stop.borrow_and_update() {
@@ -108,7 +108,7 @@ impl TargetRun {
                     "warning: {} may have started something this run cannot undo ({e})",
                     rendered.line()
                 );
-                eprintln!("{}", self.redactor.redact(&msg));
+                self.warn(&rendered, &msg);
             }
             _ => {}
         }
@@ -139,7 +139,7 @@ impl TargetRun {
                         sent.line(),
                         resp.status
                     );
-                    eprintln!("{}", self.redactor.redact(&msg));
+                    self.warn(sent, &msg);
                     return None;
                 }
                 Some(other) => v.set(var.clone(), other.to_string()),
@@ -158,12 +158,13 @@ impl TargetRun {
     /// the thing may have ended on its own. A transport error is worth a warning, since
     /// something may be left running.
     async fn finish(&self, id: u64) {
-        let Some(req) = self.pending.lock().remove(&id) else {
+        let Some(unsigned) = self.pending.lock().remove(&id) else {
             return;
         };
         // Throttling and server errors are worth one more try: what is not undone stays
         // running on a real region.
         for attempt in 0..2 {
+            let req = self.client.authorize(unsigned.clone());
             let problem = match self.client.send(&req).await {
                 // Done, or already ended (400 AOM.31001418 / 404): nothing left running.
                 Ok(r) if (200..300).contains(&r.status) || matches!(r.status, 400 | 404) => {
@@ -191,9 +192,20 @@ impl TargetRun {
                 "warning: cleanup {} failed ({problem}): what it undoes may still be running",
                 req.line()
             );
-            eprintln!("{}", self.redactor.redact(&msg));
+            self.warn(&req, &msg);
             return;
         }
+    }
+
+    /// A warning about `req` on stderr, redacted with the run's and the request's secrets,
+    /// then cut short (a captured id in the path can be megabytes).
+    fn warn(&self, req: &Rendered, msg: &str) {
+        let redacted = self
+            .redactor
+            .with_extra(&req.sent_secrets)
+            .redact(msg)
+            .into_owned();
+        eprintln!("{}", clip(&redacted, WARNING_MAX));
     }
 
     /// Runs every cleanup still pending, concurrently. Cases run their own cleanups when
@@ -214,6 +226,9 @@ impl TargetRun {
         *self.stopping.borrow()
     }
 }
+
+/// Longest warning, in characters.
+const WARNING_MAX: usize = 600;
 
 /// Options shared by all trials.
 pub struct TrialOptions {
@@ -436,16 +451,7 @@ fn interrupted() -> (Outcome, String) {
 }
 
 fn fail(case: &PlannedCase, tr: &TargetRun, color: bool, f: &Failure<'_>) -> (Outcome, String) {
-    let extra = f.sent_secrets();
-    let redactor = if extra.is_empty() {
-        std::borrow::Cow::Borrowed(&tr.redactor)
-    } else {
-        let mut r = tr.redactor.clone();
-        for s in extra {
-            r.add(s);
-        }
-        std::borrow::Cow::Owned(r)
-    };
+    let redactor = tr.redactor.with_extra(f.sent_secrets());
     // `render` redacts each text from the endpoint before cutting it short (a secret cut
     // in half would not match any more); the final pass covers the rest.
     let plain = redactor

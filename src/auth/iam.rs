@@ -3,7 +3,9 @@
 //! run and shared by every case.
 //!
 //! IAM answers can echo the request (user, domain) and always carry the token itself in
-//! the body's catalog, so no IAM response body is ever put into a message.
+//! the body's catalog, so no IAM response body is ever put into a message. The error
+//! texts may still quote what IAM sent (a redirect's `Location`, a transport error's
+//! URL): the caller redacts them with the run's secrets before printing.
 
 use std::time::Duration;
 
@@ -27,6 +29,16 @@ pub enum IamError {
         user: String,
         status: u16,
     },
+    /// IAM answered with a redirect. It never does; following one would send the
+    /// password wherever it points, so it is not followed.
+    #[error(
+        "IAM at {endpoint} answered HTTP {status} redirecting to {location}; not followed (the request carries the password)"
+    )]
+    Redirected {
+        endpoint: String,
+        status: u16,
+        location: String,
+    },
     /// IAM answered 2xx without an `X-Subject-Token` header.
     #[error("IAM at {endpoint} answered HTTP {status} without an X-Subject-Token header")]
     NoToken { endpoint: String, status: u16 },
@@ -45,6 +57,7 @@ pub async fn fetch_token(
     };
     let client = reqwest::Client::builder()
         .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .tls_danger_accept_invalid_certs(insecure)
         .build()
         .map_err(|e| unreachable(e.to_string()))?;
@@ -71,6 +84,16 @@ pub async fn fetch_token(
         .await
         .map_err(|e| unreachable(crate::http::error_chain(&e)))?;
     let status = resp.status().as_u16();
+    if resp.status().is_redirection() {
+        let location = resp.headers().get(reqwest::header::LOCATION);
+        return Err(IamError::Redirected {
+            endpoint: login.endpoint.clone(),
+            status,
+            location: location.map_or("nowhere (no Location header)".into(), |v| {
+                format!("{:?}", String::from_utf8_lossy(v.as_bytes()))
+            }),
+        });
+    }
     if !resp.status().is_success() {
         return Err(IamError::Rejected {
             endpoint: login.endpoint.clone(),

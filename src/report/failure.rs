@@ -45,14 +45,12 @@ pub enum Failure<'a> {
 }
 
 impl Failure<'_> {
-    /// Credential header values the failing request carried (see `Response::sent_secrets`).
+    /// Credential header values the failing request carried (see `Rendered::sent_secrets`).
     pub fn sent_secrets(&self) -> &[String] {
         match self {
-            Failure::Mismatch { response, .. } => &response.sent_secrets,
-            Failure::Setup {
-                response: Some(r), ..
-            } => &r.sent_secrets,
-            _ => &[],
+            Failure::Mismatch { request, .. }
+            | Failure::Transport { request, .. }
+            | Failure::Setup { request, .. } => &request.sent_secrets,
         }
     }
 
@@ -107,17 +105,20 @@ impl Failure<'_> {
                 let _ = writeln!(
                     out,
                     "    {} → {} in {}",
-                    r.redact(&request.line()),
+                    request_line(request, r),
                     response.status,
                     human(response.elapsed)
                 );
                 for m in *mismatches {
                     let _ = writeln!(out, "    {}", paint(m.describe(r), |s| s.red()));
                 }
+                if let Some(to) = redirect(response, r) {
+                    let _ = writeln!(out, "    {to}");
+                }
                 let _ = writeln!(out, "    response: {}", excerpt(response, r));
             }
             Failure::Transport { request, error } => {
-                let _ = writeln!(out, "    {}", r.redact(&request.line()));
+                let _ = writeln!(out, "    {}", request_line(request, r));
                 let _ = writeln!(
                     out,
                     "    {}",
@@ -135,7 +136,7 @@ impl Failure<'_> {
                     out,
                     "    setup step {} at {at}: {}",
                     step + 1,
-                    r.redact(&request.line())
+                    request_line(request, r)
                 );
                 let _ = writeln!(out, "    {}", paint(problem(p, r), |s| s.red()));
                 if let Some(resp) = response {
@@ -146,6 +147,9 @@ impl Failure<'_> {
                             paint(Mismatch::BodyTooLarge.describe(r), |s| s.red())
                         );
                     }
+                    if let Some(to) = redirect(resp, r) {
+                        let _ = writeln!(out, "    {to}");
+                    }
                     let _ = writeln!(out, "    response: {}", excerpt(resp, r));
                 }
             }
@@ -153,6 +157,28 @@ impl Failure<'_> {
         out.truncate(out.trim_end().len());
         out
     }
+}
+
+/// `POST /v1/…` redacted and cut to [`VALUE_MAX`]: a captured id can be megabytes.
+fn request_line(request: &Rendered, r: &Redactor) -> String {
+    clip(&one_line(&r.redact(&request.line())), VALUE_MAX)
+}
+
+/// For a 3xx answer, where it pointed (redacted, cut short) and that it was not followed.
+fn redirect(resp: &Response, r: &Redactor) -> Option<String> {
+    if !(300..400).contains(&resp.status) {
+        return None;
+    }
+    let to = resp
+        .headers
+        .get(reqwest::header::LOCATION)
+        .map_or("(no Location header)".into(), |v| {
+            String::from_utf8_lossy(v.as_bytes()).into_owned()
+        });
+    Some(format!(
+        "redirected to {} (not followed: requests carry credentials, and AOM does not redirect)",
+        clip(&one_line(&r.redact(&to)), VALUE_MAX)
+    ))
 }
 
 /// A problem text (may quote the endpoint: a serde error, a URL, a reason): redacted,
@@ -191,7 +217,11 @@ fn cut_point(text: &str, max: usize) -> Option<usize> {
     while !text.is_char_boundary(from) {
         from -= 1;
     }
-    let window = &text[from..(at + MARKER.len()).min(text.len())];
+    let mut to = (at + MARKER.len()).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let window = &text[from..to];
     if let Some(p) = window.find(MARKER).map(|p| from + p) {
         if p < at && at < p + MARKER.len() {
             at = p + MARKER.len();
@@ -223,6 +253,10 @@ fn one_line(text: &str) -> String {
     out
 }
 
+/// The most of a body redacted for an excerpt (plus [`Redactor::reach`]): the excerpt
+/// shows far less, and redacting 4 MiB for every failing case would be slow.
+const EXCERPT_WINDOW: usize = 16 * 1024;
+
 /// The body as the endpoint sent it (not re-serialized: key order, duplicates and
 /// spacing are evidence), redacted, then put on one line and cut to [`EXCERPT`]
 /// characters.
@@ -230,8 +264,9 @@ pub fn excerpt(resp: &Response, r: &Redactor) -> String {
     if resp.body.is_empty() {
         return "(empty body)".into();
     }
-    let line = one_line(&r.redact(&String::from_utf8_lossy(&resp.body)));
-    let cut = cut_point(&line, EXCERPT);
+    let window = &resp.body[..resp.body.len().min(EXCERPT_WINDOW + r.reach())];
+    let line = one_line(&r.redact(&String::from_utf8_lossy(window)));
+    let cut = cut_point(&line, EXCERPT).or((window.len() < resp.body.len()).then_some(line.len()));
     let shown = &line[..cut.unwrap_or(line.len())];
     if resp.truncated {
         format!("{shown}… (over {})", max_body_text())
@@ -253,7 +288,6 @@ mod tests {
             body: body.as_bytes().to_vec(),
             truncated: false,
             elapsed: Default::default(),
-            sent_secrets: Vec::new(),
         }
     }
 
@@ -289,5 +323,40 @@ mod tests {
         assert_eq!(clip("abc[REDACTED]", 5), "abc[REDACTED]");
         assert_eq!(clip("abcdef", 3), "abc… (6 bytes)");
         assert_eq!(clip("é".repeat(4).as_str(), 2), "éé… (8 bytes)");
+    }
+
+    #[test]
+    fn multi_byte_text_is_cut_between_characters() {
+        let r = Redactor::default();
+        // The CN documentation's error messages are Chinese: 3 bytes a character, so the
+        // window after the cut used to end inside one.
+        for n in [299, 300, 301, 302, 1000] {
+            let body = format!(r#"{{"error_msg":"{}"}}"#, "终止任务失败".repeat(n));
+            let text = excerpt(&resp(&body), &r);
+            assert!(
+                text.ends_with(&format!("… ({} bytes)", body.len())),
+                "{text}"
+            );
+        }
+        for len in 195..210 {
+            let text = "密".repeat(len);
+            let clipped = clip(&text, VALUE_MAX);
+            assert!(
+                clipped.starts_with(&"密".repeat(VALUE_MAX.min(len))),
+                "{clipped}"
+            );
+        }
+        let binary: Vec<u8> = (0..2000u32).map(|i| (i * 37 % 256) as u8).collect();
+        let mut b = resp("");
+        b.body = binary;
+        assert!(excerpt(&b, &r).contains("bytes)"));
+        assert_eq!(
+            problem(&"é".repeat(PROBLEM_MAX + 5), &r),
+            format!(
+                "{}… ({} bytes)",
+                "é".repeat(PROBLEM_MAX),
+                2 * (PROBLEM_MAX + 5)
+            )
+        );
     }
 }

@@ -1,6 +1,13 @@
 //! The JUnit XML reporter: collects finished cases and writes one `<testsuite>` per
 //! target, written even when cases fail.
+//!
+//! Every text goes through [`xml_text`] first: a response body or a name may hold
+//! characters XML 1.0 cannot carry at all (control characters, U+FFFE/U+FFFF), and a
+//! report that does not parse is worse than none. The file is written next to its final
+//! place and renamed over it, so a reader never sees half a report and a symlink at that
+//! path is replaced, not followed.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -58,9 +65,9 @@ impl JunitReporter {
             } else {
                 format!("aom-conformance {target}")
             };
-            let mut suite = TestSuite::new(name);
+            let mut suite = TestSuite::new(xml_text(&name));
             for (k, v) in props {
-                suite.add_property(Property::new(k.as_str(), v.as_str()));
+                suite.add_property(Property::new(xml_text(k), xml_text(v)));
             }
             let mut cases = by_target.remove(target).unwrap_or_default();
             // Trials finish in any order; the report reads best in suite order.
@@ -75,28 +82,28 @@ impl JunitReporter {
                         message,
                     } => {
                         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                        s.set_type(kind.as_str());
+                        s.set_type(xml_text(kind));
                         // What went wrong, not where (the `-->` line): CI UIs show this.
-                        s.set_message(if summary.is_empty() {
+                        s.set_message(xml_text(if summary.is_empty() {
                             first_line(message)
                         } else {
                             summary.as_str()
-                        });
-                        s.set_description(message.as_str());
+                        }));
+                        s.set_description(xml_text(message));
                         s
                     }
                     Outcome::Ignored { reason } => {
                         let mut s = TestCaseStatus::skipped();
-                        s.set_message(reason.as_str());
+                        s.set_message(xml_text(reason));
                         s
                     }
                 };
-                let mut tc = TestCase::new(c.id.as_str(), status);
-                tc.set_classname(c.operation.as_str());
+                let mut tc = TestCase::new(xml_text(&c.id), status);
+                tc.set_classname(xml_text(&c.operation));
                 tc.set_time(c.duration);
                 tc.add_property(Property::new(
                     "file",
-                    format!("{}:{}", c.file.display(), c.line),
+                    xml_text(&format!("{}:{}", c.file.display(), c.line)),
                 ));
                 suite_time += c.duration;
                 suite.add_test_case(tc);
@@ -121,13 +128,70 @@ impl JunitReporter {
             path: path.display().to_string(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        std::fs::write(path, xml).map_err(err)
+        write_replacing(path, xml.as_bytes()).map_err(err)
     }
+}
+
+/// Writes `path` by writing a hidden file beside it and renaming it over `path`: readers
+/// see the old report or the new one, never a part, and a symlink at `path` is replaced
+/// rather than followed to overwrite whatever it points at.
+pub fn write_replacing(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d
+        }
+        None => Path::new("."),
+    };
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file")
+    })?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
+}
+
+/// `text` with every character XML 1.0 does not allow replaced by U+FFFD.
+fn xml_text(text: &str) -> Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if text.chars().all(allowed) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(
+            text.chars()
+                .map(|c| {
+                    if allowed(c) {
+                        c
+                    } else {
+                        char::REPLACEMENT_CHARACTER
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_xml_cannot_carry_are_replaced() {
+        assert_eq!(
+            xml_text("a\u{1b}[31mb\u{FFFE}c\u{FFFF}\u{0}"),
+            "a\u{FFFD}[31mb\u{FFFD}c\u{FFFD}\u{FFFD}"
+        );
+        assert!(matches!(xml_text("ok\ttab 密 😀"), Cow::Borrowed(_)));
+    }
 }
