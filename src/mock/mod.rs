@@ -21,7 +21,8 @@
 //!
 //! # Choices where the documentation is silent
 //!
-//! * Order of checks: route (404 `MOCK.ROUTE_NOT_FOUND`, 405 `MOCK.METHOD_NOT_ALLOWED`) →
+//! * Order of checks: route (404 `MOCK.ROUTE_NOT_FOUND`, also for an empty path segment
+//!   such as `workflow//executions`; 405 `MOCK.METHOD_NOT_ALLOWED`) →
 //!   credentials (401; the body is read here, 413 over 1 MiB) → `Content-Type` → path
 //!   parameters (400) → the credential's project grant (401) → body (400) → fault →
 //!   operation. The grant is checked after path validation so a malformed `project_id`
