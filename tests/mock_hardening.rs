@@ -1,6 +1,7 @@
 //! Edges of the reference mock that the documentation pins down (issue 14, item 9), over raw
 //! HTTP/1.1 on loopback so that no client library normalizes the request: empty path
-//! segments are unknown routes.
+//! segments are unknown routes; the request head is limited to exactly 256 KiB whatever the
+//! read pattern, to 100 header fields and a 65534-byte target.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,6 +16,8 @@ const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "hardening-token";
 const AK: &str = "HARDENINGAK";
 const SK: &str = "hardening-secret-key";
+/// The documented request-head limit.
+const HEAD_LIMIT: usize = 256 * 1024;
 const KIB: usize = 1024;
 
 async fn start() -> MockServer {
@@ -194,5 +197,104 @@ async fn empty_path_segments_are_unknown_routes() {
     )
     .await;
     assert_eq!(listed.status, 200, "{listed:?}");
+    server.shutdown().await;
+}
+
+/// A GET of ListWorkflowExecutions whose head (request line through the blank line) is
+/// exactly `len` bytes, padded with one `x-pad` header.
+fn head_of_len(target: &str, len: usize) -> Vec<u8> {
+    let start = format!(
+        "GET {target} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-auth-token: {TOKEN}\r\ncontent-type: application/json\r\nconnection: close\r\nx-pad: "
+    );
+    let end = "\r\n\r\n";
+    let pad = len - start.len() - end.len();
+    let head = format!("{start}{}{end}", "p".repeat(pad));
+    assert_eq!(head.len(), len);
+    head.into_bytes()
+}
+
+#[tokio::test]
+async fn the_request_head_limit_is_exactly_256_kib() {
+    let server = start().await;
+    let wf = create_workflow(server.addr()).await;
+    let target = format!("/v1/{PROJECT}/cms/workflow/{wf}/executions");
+    let sizes = [
+        (250 * KIB, 200),
+        (HEAD_LIMIT, 200),
+        (HEAD_LIMIT + 1, 431),
+        (257 * KIB, 431),
+        (300 * KIB, 431),
+        (400 * KIB, 431),
+        (450 * KIB, 431),
+    ];
+    // One write, large pieces, small pieces: hyper sees different read patterns, and the
+    // answer must not depend on them.
+    let mut wrong = Vec::new();
+    for chunk in [usize::MAX, 64 * KIB, 7 * KIB] {
+        for round in 0..3 {
+            for (len, expected) in sizes {
+                let a = exchange(server.addr(), head_of_len(&target, len), chunk).await;
+                let writes = if chunk == usize::MAX {
+                    "one write".to_owned()
+                } else {
+                    format!("{chunk}-byte writes")
+                };
+                let what = format!("{len}-byte head, {writes}, round {round}");
+                if a.status != expected {
+                    wrong.push(format!("{what}: {}", a.status));
+                } else if expected == 200 {
+                    assert!(a.json().is_array(), "{what}: {}", a.body);
+                } else {
+                    // Refused by the HTTP library before the mock sees it: bare, as documented.
+                    assert_eq!(a.body, "", "{what}");
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "unexpected answers:\n{}",
+        wrong.join("\n")
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn at_most_100_header_fields() {
+    let server = start().await;
+    let wf = create_workflow(server.addr()).await;
+    let target = format!("/v1/{PROJECT}/cms/workflow/{wf}/executions");
+    // `request` adds content-length and connection: 2 fields.
+    let base = [
+        ("host", "127.0.0.1"),
+        ("x-auth-token", TOKEN),
+        ("content-type", "application/json"),
+    ];
+    let names: Vec<String> = (0..150).map(|i| format!("x-extra-{i}")).collect();
+    for (fields, expected) in [(100, 200), (101, 431), (150, 431)] {
+        let mut headers = base.to_vec();
+        let extra = fields - base.len() - 2;
+        headers.extend(names[..extra].iter().map(|n| (n.as_str(), "v")));
+        let a = exchange(
+            server.addr(),
+            request("GET", &target, &headers, ""),
+            usize::MAX,
+        )
+        .await;
+        assert_eq!(a.status, expected, "{fields} fields: {}", a.head);
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_request_target_limit_is_65534_bytes() {
+    let server = start().await;
+    let wf = create_workflow(server.addr()).await;
+    let path = format!("/v1/{PROJECT}/cms/workflow/{wf}/executions?q=");
+    for (len, expected) in [(65_534, 200), (65_535, 414)] {
+        let target = format!("{path}{}", "t".repeat(len - path.len()));
+        let a = exchange(server.addr(), token_request("GET", &target, ""), usize::MAX).await;
+        assert_eq!(a.status, expected, "{len}-byte target: {}", a.head);
+    }
     server.shutdown().await;
 }

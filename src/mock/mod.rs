@@ -63,7 +63,9 @@
 //! * UpdateWorkflowTriggerStatus answers `{"result":"success"}`: the documented example
 //!   `{"success"}` is not JSON.
 //! * Every answer carries `Content-Type: application/json;charset=UTF-8` and `X-Request-Id`
-//!   (32 hex). Malformed HTTP that hyper rejects before routing is answered by hyper itself.
+//!   (32 hex). Malformed HTTP that hyper rejects before routing is answered by hyper itself,
+//!   bare: 400 unparseable, 414 target over 65534 bytes, 431 head over 256 KiB or more than
+//!   100 header fields (`server.rs`).
 
 mod auth;
 pub mod cli;
