@@ -1,12 +1,14 @@
 //! Edges of the reference mock that the documentation pins down (issue 14, item 9), over raw
 //! HTTP/1.1 on loopback so that no client library normalizes the request: empty path
 //! segments are unknown routes; the request head is limited to exactly 256 KiB whatever the
-//! read pattern, to 100 header fields and a 65534-byte target.
+//! read pattern, to 100 header fields and a 65534-byte target; and the documented AK/SK
+//! choices for exact replays and for the signed `Host`.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aom_conformance::auth::Secret;
+use aom_conformance::auth::signer::{Algorithm, SignInput, sdk_date, sign};
 use aom_conformance::mock::{AccessKey, MockConfig, MockServer, TokenGrant};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -296,5 +298,123 @@ async fn the_request_target_limit_is_65534_bytes() {
         let a = exchange(server.addr(), token_request("GET", &target, ""), usize::MAX).await;
         assert_eq!(a.status, expected, "{len}-byte target: {}", a.head);
     }
+    server.shutdown().await;
+}
+
+/// A request signed with `SDK-HMAC-SHA256` for `signed_host`, sent with `sent_host` (no
+/// `Host` line at all when `None`).
+fn signed(
+    method: &str,
+    path: &str,
+    body: &str,
+    signed_host: &str,
+    sent_host: Option<&str>,
+) -> Vec<u8> {
+    let date = sdk_date(SystemTime::now());
+    let mut headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("host".to_owned(), signed_host.to_owned()),
+        ("x-sdk-date".to_owned(), date),
+    ];
+    let input = SignInput {
+        method,
+        path,
+        query: &[],
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let authorization = sign(&input, AK, SK, &Algorithm::SdkHmacSha256).authorization;
+    headers.retain(|(name, _)| name != "host");
+    if let Some(host) = sent_host {
+        headers.push(("host".to_owned(), host.to_owned()));
+    }
+    headers.push(("authorization".to_owned(), authorization));
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    request(method, path, &pairs, body)
+}
+
+#[tokio::test]
+async fn an_exact_replay_inside_the_date_window_is_accepted() {
+    let server = start().await;
+    let addr = server.addr().to_string();
+    let wf = create_workflow(server.addr()).await;
+    // Byte-identical requests: what a replay looks like, and also what the SDK sends for two
+    // identical calls within one second (X-Sdk-Date has one-second resolution, no nonce).
+    let execute = signed(
+        "POST",
+        &format!("/v1/{PROJECT}/cms/workflow/{wf}/executions"),
+        "",
+        &addr,
+        Some(&addr),
+    );
+    let first = exchange(server.addr(), execute.clone(), usize::MAX).await;
+    let second = exchange(server.addr(), execute, usize::MAX).await;
+    assert_eq!(
+        (first.status, second.status),
+        (200, 200),
+        "{first:?} {second:?}"
+    );
+    // Not deduplicated either: the replay is a second execution.
+    assert_ne!(
+        first.json()["execution_id"],
+        second.json()["execution_id"],
+        "{first:?} {second:?}"
+    );
+    let list = signed(
+        "POST",
+        &format!("/v1/{PROJECT}/cms/workflow-list"),
+        "{}",
+        &addr,
+        Some(&addr),
+    );
+    for _ in 0..3 {
+        let a = exchange(server.addr(), list.clone(), usize::MAX).await;
+        assert_eq!(a.status, 200, "{a:?}");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_signed_host_must_be_the_host_sent_whatever_it_names() {
+    let server = start().await;
+    let addr = server.addr().to_string();
+    let path = format!("/v1/{PROJECT}/cms/workflow-list");
+    let cloud = "aom.cn-north-4.myhuaweicloud.com";
+    // Signed for the real endpoint and sent with that Host: the mock does not know its own
+    // public names (proxies, port mappings, localhost vs 127.0.0.1), so any host is fine.
+    for host in [cloud, addr.as_str(), "localhost:1"] {
+        let a = exchange(
+            server.addr(),
+            signed("POST", &path, "{}", host, Some(host)),
+            usize::MAX,
+        )
+        .await;
+        assert_eq!(a.status, 200, "signed and sent for {host}: {a:?}");
+    }
+    // Signed for one host, sent with another: the signature covers Host, so it fails.
+    for (signed_for, sent) in [(cloud, addr.as_str()), (addr.as_str(), cloud)] {
+        let a = exchange(
+            server.addr(),
+            signed("POST", &path, "{}", signed_for, Some(sent)),
+            usize::MAX,
+        )
+        .await;
+        a.assert_mock_error(
+            401,
+            "AOM.31009004",
+            &format!("signed {signed_for}, sent {sent}"),
+        );
+    }
+    // Signed with a Host, sent without one.
+    let a = exchange(
+        server.addr(),
+        signed("POST", &path, "{}", &addr, None),
+        usize::MAX,
+    )
+    .await;
+    a.assert_mock_error(401, "AOM.31009004", "no Host sent");
     server.shutdown().await;
 }

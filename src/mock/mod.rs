@@ -66,6 +66,10 @@
 //!   (32 hex). Malformed HTTP that hyper rejects before routing is answered by hyper itself,
 //!   bare: 400 unparseable, 414 target over 65534 bytes, 431 head over 256 KiB or more than
 //!   100 header fields (`server.rs`).
+//! * AK/SK: an exact replay inside the `X-Sdk-Date` window is accepted (the scheme has no
+//!   nonce and the gateway documents only the 15-minute check); `Host` must be signed and
+//!   is verified as sent, never compared with the mock's own address (it cannot know the
+//!   names clients reach it by).
 
 mod auth;
 pub mod cli;
