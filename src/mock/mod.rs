@@ -21,7 +21,8 @@
 //!
 //! # Choices where the documentation is silent
 //!
-//! * Order of checks: route (404 `MOCK.ROUTE_NOT_FOUND`, 405 `MOCK.METHOD_NOT_ALLOWED`) →
+//! * Order of checks: route (404 `MOCK.ROUTE_NOT_FOUND`, also for an empty path segment
+//!   such as `workflow//executions`; 405 `MOCK.METHOD_NOT_ALLOWED`) →
 //!   credentials (401; the body is read here, 413 over 1 MiB) → `Content-Type` → path
 //!   parameters (400) → the credential's project grant (401) → body (400) → fault →
 //!   operation. The grant is checked after path validation so a malformed `project_id`
@@ -62,7 +63,13 @@
 //! * UpdateWorkflowTriggerStatus answers `{"result":"success"}`: the documented example
 //!   `{"success"}` is not JSON.
 //! * Every answer carries `Content-Type: application/json;charset=UTF-8` and `X-Request-Id`
-//!   (32 hex). Malformed HTTP that hyper rejects before routing is answered by hyper itself.
+//!   (32 hex). Malformed HTTP that hyper rejects before routing is answered by hyper itself,
+//!   bare: 400 unparseable, 414 target over 65534 bytes, 431 head over 256 KiB or more than
+//!   100 header fields (`server.rs`).
+//! * AK/SK: an exact replay inside the `X-Sdk-Date` window is accepted (the scheme has no
+//!   nonce and the gateway documents only the 15-minute check); `Host` must be signed and
+//!   is verified as sent, never compared with the mock's own address (it cannot know the
+//!   names clients reach it by).
 
 mod auth;
 pub mod cli;

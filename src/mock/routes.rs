@@ -1,7 +1,8 @@
 //! The router, the request pipeline and the operation handlers.
 //!
 //! Pipeline, outermost first: `stamp` (request id, response headers, on every answer
-//! including 404/405) → route match (unknown path 404, wrong method 405, both before auth)
+//! including 404/405) → route match (unknown path 404, wrong method 405, both before auth;
+//! `reject_empty_segments` turns a match with an empty path segment into the 404 it is)
 //! → `authenticate` (401, 413) → `require_json` (Content-Type) → [`Scope`] (path parameters,
 //! then the caller's project grant) → [`JsonBody`] (body) → fault → operation.
 
@@ -70,6 +71,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         )
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .fallback(|| async { ApiError::route_not_found() })
+        .layer(from_fn(reject_empty_segments))
         .layer(from_fn_with_state(Arc::clone(&app), stamp))
         .with_state(app)
 }
@@ -85,6 +87,18 @@ async fn stamp(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
         headers.insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// A path with an empty segment (`workflow//executions`, `/v1//cms/…`) is no AOM path, but
+/// the router matches a path parameter against the empty string, which would make it a
+/// known path with an invalid parameter (400) or a wrong method (405). Every route ends in a
+/// literal segment, so `//` is the only way to spell an empty segment that could match.
+/// Runs after routing but before authentication, like the router's own 404.
+async fn reject_empty_segments(req: Request, next: Next) -> Response {
+    if req.uri().path().contains("//") {
+        return ApiError::route_not_found().into_response();
+    }
+    next.run(req).await
 }
 
 /// Documented as required on every operation, GETs included; `application/json` with any

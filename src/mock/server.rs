@@ -55,8 +55,12 @@ pub(crate) async fn accept_loop(
     }
 }
 
-/// Largest request head (line + headers) read; hyper answers a bare 431 beyond it.
+/// Largest request head (request line, header fields and the blank line ending them), in
+/// bytes; hyper answers a bare 431 and closes the connection beyond it.
 pub const MAX_HEADER_BYTES: usize = 256 * 1024;
+/// Most header fields in one request; hyper answers a bare 431 beyond it. hyper's own
+/// default, set explicitly so that the documented number is the configured one.
+pub const MAX_HEADER_FIELDS: usize = 100;
 
 async fn serve_connection(stream: TcpStream, router: Router, mut phase: watch::Receiver<Phase>) {
     // Small JSON answers: don't let Nagle hold them back.
@@ -73,7 +77,16 @@ async fn serve_connection(stream: TcpStream, router: Router, mut phase: watch::R
         .timer(TokioTimer::new())
         // Room for a token over the documented 40960 characters, so that it reaches the
         // JSON 400 instead of hyper's bare 431.
+        //
+        // `max_buf_size` alone does not make an exact limit: hyper compares it with the
+        // buffer only while the head is still incomplete, and one read may fill the
+        // buffer's whole (larger) capacity, so a head that arrives in one large read was
+        // parsed at any size the capacity allowed, and whether a 400 KiB head got a 431 or
+        // an answer depended on how the bytes were split. `max_header_size` also checks the
+        // length of every complete head, whatever the reads were.
         .max_buf_size(MAX_HEADER_BYTES)
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_headers(MAX_HEADER_FIELDS)
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
     tokio::pin!(connection);
     let mut draining = false;
