@@ -37,7 +37,7 @@ pub fn max_body_text() -> String {
 }
 
 /// Why no (complete) response came back.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
     /// No response within the per-request timeout.
     #[error("no response within {0:?}")]

@@ -15,5 +15,6 @@ pub mod report;
 pub mod runner;
 pub mod schema;
 pub mod spec;
+pub mod sys;
 pub mod target;
 pub mod template;

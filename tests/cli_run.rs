@@ -194,5 +194,8 @@ fn an_unreachable_endpoint_is_one_clear_error() {
         !r.stdout.contains("test result"),
         "no case should have run: {r:?}"
     );
-    assert!(!junit.exists(), "no empty report is left behind");
+    // The report says why no case ran: never a stale one from an earlier run.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<error").count(), 1, "{xml}");
+    assert!(xml.contains("cannot reach endpoint"), "{xml}");
 }

@@ -438,6 +438,58 @@ fn a_symlinked_report_is_replaced_not_followed() {
 }
 
 #[test]
+fn a_report_path_that_is_a_fifo_or_device_is_written_in_place() {
+    let s = Suite::copy();
+    let fifo = s.dir.path().join("junit.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let mut args = vec!["run".to_owned()];
+    args.extend(s.args().into_iter().take(4));
+    let fifo_arg = fifo.display().to_string();
+    let (json, dev_null) = (s.dir.path().join("r.json"), "/dev/null".to_owned());
+    args.extend([
+        "--junit".into(),
+        fifo_arg,
+        "--exact".into(),
+        NO_SETUP_CASE.into(),
+    ]);
+    args.extend([
+        "--report".into(),
+        "json".into(),
+        dev_null,
+        "--report".into(),
+        "json".into(),
+    ]);
+    args.push(json.display().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = common::run_env(&args, &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(reader.join().unwrap().contains("<testsuites"));
+    let kind = |p: &str| std::fs::symlink_metadata(p).unwrap().file_type();
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        kind(fifo.to_str().unwrap()).is_fifo(),
+        "the FIFO is still a FIFO"
+    );
+    assert!(
+        kind("/dev/null").is_char_device(),
+        "/dev/null is still a device"
+    );
+    assert!(
+        std::fs::read_to_string(&json)
+            .unwrap()
+            .contains("run_finished")
+    );
+}
+
+#[test]
 fn an_unwritable_logfile_is_bad_input_not_a_panic() {
     let s = Suite::copy();
     let r = s.run(&["--logfile", "/proc/nope/x"], &[]);

@@ -43,9 +43,13 @@ fn run_against(
     s.run_at(url, token, extra, env)
 }
 
-/// The `message` attribute of the first `<failure>` in a JUnit file, unescaped.
+/// The `message` attribute of the first `<failure>` or `<error>` in a JUnit file,
+/// unescaped.
 fn failure_message(xml: &str) -> String {
-    let at = xml.find("<failure ").expect("a <failure>");
+    let at = xml
+        .find("<failure ")
+        .or_else(|| xml.find("<error "))
+        .expect("a <failure> or <error>");
     let tag = &xml[at..at + xml[at..].find('>').unwrap()];
     let start = tag.find("message=\"").expect("a message") + 9;
     let end = tag[start..].find('"').unwrap() + start;
@@ -208,7 +212,10 @@ fn a_stalled_body_says_that_the_status_arrived() {
     assert!(!r.stdout.contains("no response within"), "{r:?}");
     assert!(took < Duration::from_secs(20), "took {took:?}");
     let xml = std::fs::read_to_string(s.junit()).unwrap();
-    assert!(xml.contains("type=\"timeout\""), "{xml}");
+    assert!(
+        xml.contains("<error ") && xml.contains("type=\"timeout\""),
+        "a timeout is an <error>, not a <failure>: {xml}"
+    );
     assert_eq!(failure_message(&xml), want, "{xml}");
 }
 

@@ -287,8 +287,7 @@ fn two_targets_one_run_one_suite_each() {
     let xml = std::fs::read_to_string(s.junit()).unwrap();
     assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
     assert!(
-        xml.contains("name=\"aom-conformance east\"")
-            && xml.contains("name=\"aom-conformance west\""),
+        xml.contains("<testsuite name=\"east\"") && xml.contains("<testsuite name=\"west\""),
         "{xml}"
     );
     assert_eq!(junit_cases(&xml).len(), 38);

@@ -106,6 +106,21 @@ pub enum MockCliError {
     Stdout(std::io::Error),
 }
 
+impl MockCliError {
+    /// Whether the flags are at fault (exit 2), rather than the machine: a port in use, no
+    /// randomness, no signals (exit 3, like any server that cannot be started).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            MockCliError::UnpairedKeys { .. }
+                | MockCliError::InvalidProjectId(_)
+                | MockCliError::InvalidToken
+                | MockCliError::DuplicateAk(_)
+                | MockCliError::ZeroLimit(_)
+        )
+    }
+}
+
 /// `VALUE@P1,P2` → (`VALUE`, the project ids); a value without `@` is bound to every
 /// project. Project ids are checked like `--project-id`.
 fn split_binding(value: &str) -> Result<(&str, Option<Vec<String>>), MockCliError> {
@@ -119,10 +134,8 @@ fn split_binding(value: &str) -> Result<(&str, Option<Vec<String>>), MockCliErro
     Ok((value, Some(ids)))
 }
 
-fn random_hex(bytes: usize) -> Result<String, MockCliError> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(MockCliError::Random)?;
-    Ok(hex::encode(buf))
+fn random_hex(chars: usize) -> Result<String, MockCliError> {
+    crate::sys::random_hex(chars).map_err(MockCliError::Random)
 }
 
 /// What the listen line is followed by: credentials the user has to learn from us.
@@ -156,7 +169,7 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
     };
     let projects = if args.project_ids.is_empty() {
         // 16 random bytes in hex: 32 characters, the documented project id length.
-        let id = random_hex(16)?;
+        let id = random_hex(32)?;
         generated.project_id = Some(id.clone());
         vec![id]
     } else {
@@ -175,7 +188,7 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
         });
     }
     if tokens.is_empty() && args.aks.is_empty() {
-        let token = Secret::new(random_hex(32)?);
+        let token = Secret::new(random_hex(64)?);
         generated.token = Some(token.clone());
         tokens.push(TokenGrant {
             token,
@@ -218,7 +231,7 @@ pub fn run(args: MockArgs) -> Result<(), MockCliError> {
         .map_err(MockCliError::Runtime)?;
     runtime.block_on(async {
         // Installed before the listen line, so a signal right after it is not lost.
-        let stop = stop_signal()?;
+        let mut stop = crate::sys::StopSignals::install().map_err(MockCliError::Signal)?;
         let server = MockServer::start(config, args.listen)
             .await
             .map_err(|source| MockCliError::Bind {
@@ -241,32 +254,10 @@ pub fn run(args: MockArgs) -> Result<(), MockCliError> {
         }
         out.flush().map_err(MockCliError::Stdout)?;
         drop(out);
-        stop.await;
+        stop.recv().await;
         server.shutdown().await;
         Ok(())
     })
-}
-
-/// Resolves on the first SIGINT or SIGTERM (Ctrl-C elsewhere).
-fn stop_signal() -> Result<impl std::future::Future<Output = ()>, MockCliError> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut interrupt = signal(SignalKind::interrupt()).map_err(MockCliError::Signal)?;
-        let mut terminate = signal(SignalKind::terminate()).map_err(MockCliError::Signal)?;
-        Ok(async move {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-    }
 }
 
 #[cfg(test)]

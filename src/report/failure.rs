@@ -5,13 +5,15 @@
 //! error texts) is redacted first and cut short after, so a long secret cut at the limit
 //! cannot leak its first part, and a huge body cannot make a huge message.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use colored::Colorize;
 
+use super::redact::{MARKER, Redactor};
+use super::{Failure, FailureClass, Problem, SetupCause};
 use crate::check::Mismatch;
-use crate::http::{Rendered, Response, TransportError, max_body_text};
-use crate::report::redact::{MARKER, Redactor};
+use crate::http::{Rendered, Response, max_body_text};
 use crate::spec::Location;
 
 /// Longest response excerpt, in characters.
@@ -21,146 +23,144 @@ pub const VALUE_MAX: usize = 200;
 /// Longest problem or transport error text, in characters.
 const PROBLEM_MAX: usize = 2 * VALUE_MAX;
 
-/// What went wrong in one case, before it is turned into text.
-pub enum Failure<'a> {
-    /// The response does not match.
-    Mismatch {
-        request: &'a Rendered,
-        response: &'a Response,
-        mismatches: &'a [Mismatch],
-    },
-    /// No response at all.
-    Transport {
-        request: &'a Rendered,
-        error: &'a TransportError,
-    },
-    /// A setup step did not answer as needed.
-    Setup {
-        step: usize,
-        at: &'a Location,
-        request: &'a Rendered,
-        problem: String,
-        response: Option<&'a Response>,
-    },
+/// The credential values the failing request carried (see `Rendered::sent_secrets`)
+/// added to the target's redactor.
+pub fn redactor_for<'a>(f: &Failure, target: &'a Redactor) -> Cow<'a, Redactor> {
+    target.with_extra(&f.request.sent_secrets)
 }
 
-impl Failure<'_> {
-    /// Credential header values the failing request carried (see `Rendered::sent_secrets`).
-    pub fn sent_secrets(&self) -> &[String] {
-        match self {
-            Failure::Mismatch { request, .. }
-            | Failure::Transport { request, .. }
-            | Failure::Setup { request, .. } => &request.sent_secrets,
+/// A short category: the JUnit failure type.
+pub fn kind(f: &Failure) -> &'static str {
+    match &f.problem {
+        Problem::Mismatch { mismatches, .. } => {
+            mismatches.first().map_or("mismatch", Mismatch::kind)
         }
+        Problem::Transport(_) => match f.class() {
+            FailureClass::Timeout => "timeout",
+            _ => "transport",
+        },
+        Problem::Setup { .. } => "setup",
     }
+}
 
-    pub fn kind(&self) -> String {
-        match self {
-            Failure::Mismatch { mismatches, .. } => mismatches
-                .first()
-                .map_or("mismatch", Mismatch::kind)
-                .to_owned(),
-            Failure::Transport { error, .. } => match error {
-                TransportError::Timeout(_) | TransportError::BodyTimeout { .. } => "timeout".into(),
-                _ => "transport".into(),
-            },
-            Failure::Setup { .. } => "setup".into(),
-        }
+/// The first real problem on one line (the JUnit failure message): the first
+/// mismatch, the transport error, or the setup problem. Redacted with `r`.
+pub fn summary(f: &Failure, r: &Redactor) -> String {
+    match &f.problem {
+        Problem::Mismatch { mismatches, .. } => mismatches
+            .first()
+            .map_or_else(|| "the response does not match".into(), |m| m.describe(r)),
+        Problem::Transport(error) => problem(&error.to_string(), r),
+        Problem::Setup {
+            step,
+            operation,
+            cause,
+            response,
+            ..
+        } => format!(
+            "setup step {}: {}",
+            step + 1,
+            problem(&setup_cause(operation, cause, response.as_ref()), r)
+        ),
     }
+}
 
-    /// The first real problem on one line (the JUnit failure message): the first
-    /// mismatch, the transport error, or the setup problem. Redacted with `r`.
-    pub fn summary(&self, r: &Redactor) -> String {
-        match self {
-            Failure::Mismatch { mismatches, .. } => mismatches
-                .first()
-                .map_or_else(|| "the response does not match".into(), |m| m.describe(r)),
-            Failure::Transport { error, .. } => problem(&error.to_string(), r),
-            Failure::Setup {
-                step, problem: p, ..
-            } => {
-                format!("setup step {}: {}", step + 1, problem(p, r))
-            }
+/// What a setup step's failure means, in words.
+fn setup_cause(operation: &str, cause: &SetupCause, response: Option<&Response>) -> String {
+    match cause {
+        SetupCause::Transport(e) => e.to_string(),
+        SetupCause::Status { wanted } => {
+            let wanted = wanted.map_or("a 2xx status".to_owned(), |s| format!("status {s}"));
+            let got = response.map_or(0, |r| r.status);
+            format!("{operation} answered {got}, expected {wanted}")
+        }
+        SetupCause::NotJson { error } => format!("cannot capture: body is not JSON ({error})"),
+        SetupCause::Capture { variable, pointer } => {
+            format!("cannot capture `{variable}`: nothing at {pointer} in the response")
         }
     }
+}
 
-    /// The message; `color` adds ANSI colours for a terminal. Every text from the
-    /// endpoint is redacted with `r` before it is shortened.
-    pub fn render(&self, case_at: &Location, color: bool, r: &Redactor) -> String {
-        let paint = |s: String, f: fn(&str) -> colored::ColoredString| {
-            if color { f(&s).to_string() } else { s }
-        };
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{} {case_at}",
-            paint("-->".into(), |s| s.blue().bold())
-        );
-        match self {
-            Failure::Mismatch {
-                request,
-                response,
-                mismatches,
-            } => {
-                let _ = writeln!(
-                    out,
-                    "    {} → {} in {}",
-                    request_line(request, r),
-                    response.status,
-                    human(response.elapsed)
-                );
-                for m in *mismatches {
-                    let _ = writeln!(out, "    {}", paint(m.describe(r), |s| s.red()));
-                }
-                if let Some(to) = redirect(response, r) {
-                    let _ = writeln!(out, "    {to}");
-                }
-                let _ = writeln!(out, "    response: {}", excerpt(response, r));
+/// The message: where the case is, what was sent, what is off, what came back;
+/// `color` adds ANSI colours for a terminal. Every text from the endpoint is redacted
+/// with `r` (see [`redactor_for`]) before it is shortened.
+pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> String {
+    let paint = |s: String, f: fn(&str) -> colored::ColoredString| {
+        if color { f(&s).to_string() } else { s }
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {case_at}",
+        paint("-->".into(), |s| s.blue().bold())
+    );
+    let request = &f.request;
+    match &f.problem {
+        Problem::Mismatch {
+            response,
+            mismatches,
+        } => {
+            let _ = writeln!(
+                out,
+                "    {} → {} in {}",
+                request_line(request, r),
+                response.status,
+                human(response.elapsed)
+            );
+            for m in mismatches {
+                let _ = writeln!(out, "    {}", paint(m.describe(r), |s| s.red()));
             }
-            Failure::Transport { request, error } => {
-                let _ = writeln!(out, "    {}", request_line(request, r));
-                let _ = writeln!(
-                    out,
-                    "    {}",
-                    paint(problem(&error.to_string(), r), |s| s.red())
-                );
-            }
-            Failure::Setup {
-                step,
-                at,
-                request,
-                problem: p,
-                response,
-            } => {
-                let _ = writeln!(
-                    out,
-                    "    setup step {} at {at}: {}",
-                    step + 1,
-                    request_line(request, r)
-                );
-                let _ = writeln!(out, "    {}", paint(problem(p, r), |s| s.red()));
-                if let Some(resp) = response {
-                    if resp.truncated {
-                        let _ = writeln!(
-                            out,
-                            "    {}",
-                            paint(Mismatch::BodyTooLarge.describe(r), |s| s.red())
-                        );
-                    }
-                    if let Some(to) = redirect(resp, r) {
-                        let _ = writeln!(out, "    {to}");
-                    }
-                    let _ = writeln!(out, "    response: {}", excerpt(resp, r));
+            response_lines(&mut out, response, r);
+        }
+        Problem::Transport(error) => {
+            let _ = writeln!(out, "    {}", request_line(request, r));
+            let _ = writeln!(
+                out,
+                "    {}",
+                paint(problem(&error.to_string(), r), |s| s.red())
+            );
+        }
+        Problem::Setup {
+            step,
+            at,
+            operation,
+            cause,
+            response,
+        } => {
+            let _ = writeln!(
+                out,
+                "    setup step {} at {at}: {}",
+                step + 1,
+                request_line(request, r)
+            );
+            let text = setup_cause(operation, cause, response.as_ref());
+            let _ = writeln!(out, "    {}", paint(problem(&text, r), |s| s.red()));
+            if let Some(resp) = response {
+                if resp.truncated {
+                    let _ = writeln!(
+                        out,
+                        "    {}",
+                        paint(Mismatch::BodyTooLarge.describe(r), |s| s.red())
+                    );
                 }
+                response_lines(&mut out, resp, r);
             }
         }
-        out.truncate(out.trim_end().len());
-        out
     }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// After the mismatches: where a redirect pointed, and the body excerpt.
+fn response_lines(out: &mut String, resp: &Response, r: &Redactor) {
+    if let Some(to) = redirect(resp, r) {
+        let _ = writeln!(out, "    {to}");
+    }
+    let _ = writeln!(out, "    response: {}", excerpt(resp, r));
 }
 
 /// `POST /v1/…` redacted and cut to [`VALUE_MAX`]: a captured id can be megabytes.
-fn request_line(request: &Rendered, r: &Redactor) -> String {
+pub fn request_line(request: &Rendered, r: &Redactor) -> String {
     clip(&one_line(&r.redact(&request.line())), VALUE_MAX)
 }
 

@@ -1,7 +1,6 @@
-//! Case files: the model ([`model`]), reading them with locations ([`load`], [`locate`]),
-//! and the operation × status coverage matrix ([`coverage`]).
+//! Case files: the model ([`model`]) and reading them with locations ([`load`],
+//! [`locate`]).
 
-pub mod coverage;
 pub mod load;
 pub mod locate;
 pub mod model;

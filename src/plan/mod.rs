@@ -2,6 +2,8 @@
 //! into ready-to-run cases. Everything that can be wrong with the input is found here,
 //! before any request is sent, and reported at its `file:line:col`.
 
+pub mod coverage;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::Plan;
+use super::Plan;
 use crate::spec::{Diagnostics, Location};
 
 /// One cell of the matrix.

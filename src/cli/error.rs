@@ -1,0 +1,98 @@
+//! The one error a command ends with, one variant per class of failure, and the exit code
+//! of each: the only place exit codes are decided.
+
+use crate::mock::cli::MockCliError;
+use crate::report::ReportError;
+use crate::schema::SchemaError;
+use crate::spec::Diagnostics;
+use crate::target::TargetError;
+
+pub const EXIT_FAILED: u8 = 101;
+pub const EXIT_INPUT: u8 = 2;
+pub const EXIT_UNREACHABLE: u8 = 3;
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Why a command stopped before (or instead of) a verdict on the cases.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Case files do not load or plan: located problems, listed one by one (exit 2).
+    #[error("{0}")]
+    Suite(Diagnostics),
+    /// The suite plans, but not with one target's variables (exit 2).
+    #[error("target {target}: {diagnostics}")]
+    TargetPlan {
+        target: String,
+        diagnostics: Diagnostics,
+    },
+    /// The schemas directory or a schema in it is wrong (exit 2).
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// Documented statuses without a case (`lint`, exit 2).
+    #[error("{0}")]
+    Gaps(Diagnostics),
+    /// A target file (located), flag or environment variable is wrong (exit 2).
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Flags that contradict each other or a value out of range (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A report cannot be written (exit 2: the path is input too).
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The endpoint does not answer at all (exit 3). The reason is already redacted.
+    #[error("cannot reach endpoint {endpoint}: {reason}")]
+    Unreachable { endpoint: String, reason: String },
+    /// IAM would not give a token (exit 3). The message is already redacted.
+    #[error("{0}")]
+    Iam(String),
+    /// The mock (`mock`, or the embedded one) cannot start, or its flags are wrong.
+    #[error(transparent)]
+    Mock(#[from] MockCliError),
+    /// The machine cannot give what the run needs: an async runtime, randomness,
+    /// signal handlers (exit 3).
+    #[error("{what}: {source}")]
+    System {
+        what: &'static str,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Suite(_)
+            | Error::TargetPlan { .. }
+            | Error::Schema(_)
+            | Error::Gaps(_)
+            | Error::Target(_)
+            | Error::Usage(_)
+            | Error::Report(_) => EXIT_INPUT,
+            Error::Mock(e) if e.is_input() => EXIT_INPUT,
+            Error::Unreachable { .. } | Error::Iam(_) | Error::Mock(_) | Error::System { .. } => {
+                EXIT_UNREACHABLE
+            }
+        }
+    }
+
+    /// One message per problem: every located diagnostic on its own line.
+    pub fn messages(&self) -> Vec<String> {
+        match self {
+            Error::Suite(d) | Error::Gaps(d) => d.0.iter().map(ToString::to_string).collect(),
+            Error::TargetPlan {
+                target,
+                diagnostics,
+            } => diagnostics
+                .0
+                .iter()
+                .map(|d| format!("target {target}: {d}"))
+                .collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+impl From<Diagnostics> for Error {
+    fn from(d: Diagnostics) -> Self {
+        Error::Suite(d)
+    }
+}

@@ -1,0 +1,336 @@
+//! `run`: targets → plans → trials on libtest-mimic → events to the reporters → exit
+//! code. A run that cannot start its cases still writes its reports, each carrying the
+//! error, so no stale report from an earlier run is left for CI to publish.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use clap::{ArgAction, Args, ValueEnum};
+
+use super::error::{EXIT_FAILED, EXIT_INTERRUPTED, Error};
+use super::interrupt::Interrupt;
+use super::{SuiteArgs, read_suite, targets};
+use crate::http::{Client, ClientOptions};
+use crate::mock::MockServer;
+use crate::plan::{self, Plan};
+use crate::report::console::ConsoleReporter;
+use crate::report::file::check_writable;
+use crate::report::json::JsonReporter;
+use crate::report::junit::JunitReporter;
+use crate::report::redact::Redactor;
+use crate::report::{Event, Reporter, Reporters, RunFinished, RunInfo, TargetInfo};
+use crate::runner::{self, RunContext, TargetRun, TrialOptions};
+use crate::schema::SchemaRegistry;
+use crate::spec::SpecFile;
+use crate::target::{Target, TargetArgs};
+use crate::template::Vars;
+
+/// Default `--test-threads`: cases wait on the network, not the CPU, so this is well
+/// above the core count.
+pub const DEFAULT_TEST_THREADS: usize = 16;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Where to write the JUnit report.
+    #[arg(long, value_name = "PATH", default_value = "reports/junit.xml")]
+    pub junit: PathBuf,
+    /// Also write a report: `json PATH` (every event, one JSON object a line) or
+    /// `html PATH` (one self-contained page). Repeatable.
+    #[arg(long = "report", num_args = 2, value_names = ["FORMAT", "PATH"], action = ArgAction::Append)]
+    pub reports: Vec<String>,
+    #[command(flatten)]
+    pub test: libtest_mimic::Arguments,
+}
+
+/// A `--report` format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Json,
+    Junit,
+}
+
+impl ReportFormat {
+    fn kind(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "JSON",
+            ReportFormat::Junit => "JUnit",
+        }
+    }
+}
+
+pub fn run(mut args: RunArgs) -> Result<ExitCode, Error> {
+    let color = match args.test.color {
+        Some(libtest_mimic::ColorSetting::Always) => true,
+        Some(libtest_mimic::ColorSetting::Never) => false,
+        _ => colored::control::SHOULD_COLORIZE.should_colorize(),
+    };
+    colored::control::set_override(color);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::System {
+            what: "cannot start the async runtime",
+            source,
+        })?;
+    if args.test.test_threads == Some(0) {
+        return Err(Error::Usage("--test-threads must be at least 1".into()));
+    }
+    args.test.test_threads.get_or_insert(DEFAULT_TEST_THREADS);
+    check_logfile(args.test.logfile.as_deref())?;
+    if args.test.list {
+        return list(&args, &runtime);
+    }
+    let interrupt = Interrupt::watch(&runtime).map_err(|source| Error::System {
+        what: "cannot install signal handlers",
+        source,
+    })?;
+    let reporters = Arc::new(reporters(&args)?);
+    let result = execute(&args, &runtime, &reporters, &interrupt, color);
+    if let Err(e) = &result {
+        // The reports say why there are no cases; a report that cannot be written is
+        // already the error being reported.
+        reporters.emit(&Event::RunAborted {
+            message: &e.messages().join("\n"),
+        });
+        let _ = reporters.finish();
+    }
+    result
+}
+
+/// `--list`: the trial names, without starting a server or sending anything.
+fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, Error> {
+    let (targets, _) = targets::resolve(&args.target, runtime, true)?;
+    let plans = plans(&args.suite, &targets)?;
+    let reporters = Arc::new(Reporters::default());
+    let (runs, _) = target_runs(targets, &plans, runtime, &reporters)?;
+    let pairs: Vec<_> = plans.into_iter().zip(runs).collect();
+    let opts = TrialOptions {
+        prefix_target: pairs.len() > 1,
+        color: false,
+    };
+    let trials = runner::trials(&pairs, runtime.handle(), &opts);
+    libtest_mimic::run(&args.test, trials).exit_if_failed();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every reporter the flags ask for, each path checked before any case runs.
+fn reporters(args: &RunArgs) -> Result<Reporters, Error> {
+    let quiet = args.test.quiet
+        || args
+            .test
+            .format
+            .is_some_and(|f| f != libtest_mimic::FormatSetting::Pretty);
+    let mut all: Vec<Arc<dyn Reporter>> = vec![Arc::new(ConsoleReporter::new(!quiet))];
+    check_writable("JUnit", &args.junit)?;
+    all.push(Arc::new(JunitReporter::new(&args.junit)));
+    for pair in args.reports.chunks(2) {
+        let [format, path] = pair else { continue };
+        let format = ReportFormat::from_str(format, true).map_err(|_| {
+            Error::Usage(format!(
+                "--report {format:?}: the formats are json and junit"
+            ))
+        })?;
+        let path = PathBuf::from(path);
+        check_writable(format.kind(), &path)?;
+        all.push(match format {
+            ReportFormat::Json => Arc::new(JsonReporter::new(path)),
+            ReportFormat::Junit => Arc::new(JunitReporter::new(path)),
+        });
+    }
+    Ok(Reporters::new(all))
+}
+
+/// Everything after the reporters exist: targets, plans, the trials, the verdict.
+fn execute(
+    args: &RunArgs,
+    runtime: &tokio::runtime::Runtime,
+    reporters: &Arc<Reporters>,
+    interrupt: &Interrupt,
+    color: bool,
+) -> Result<ExitCode, Error> {
+    let (mut targets, mock) = targets::resolve(&args.target, runtime, false)?;
+    let plans = plans(&args.suite, &targets)?;
+    for t in &mut targets {
+        targets::connect(t, runtime, mock.is_some())?;
+    }
+    let (runs, info) = target_runs(targets, &plans, runtime, reporters)?;
+    interrupt.register(&runs);
+    reporters.emit(&Event::RunStarted(&info));
+    let pairs: Vec<(Arc<Plan>, Arc<TargetRun>)> =
+        plans.into_iter().zip(runs.iter().cloned()).collect();
+    let opts = TrialOptions {
+        prefix_target: pairs.len() > 1,
+        color,
+    };
+    let trials = runner::trials(&pairs, runtime.handle(), &opts);
+    let started = Instant::now();
+    let conclusion = libtest_mimic::run(&args.test, trials);
+    let interrupted = interrupt.hit();
+    if interrupted {
+        // Cases undo what they started before they end; this catches anything left.
+        let left: usize = runs
+            .iter()
+            .map(|tr| runtime.block_on(tr.cleanup_all()))
+            .sum();
+        eprintln!("interrupted: every case ended ({left} cleanup(s) left over were run)");
+    }
+    reporters.emit(&Event::RunFinished(&RunFinished {
+        passed: conclusion.num_passed,
+        failed: conclusion.num_failed,
+        ignored: conclusion.num_ignored,
+        filtered_out: conclusion.num_filtered_out,
+        interrupted,
+        duration: started.elapsed(),
+    }));
+    finish(runtime, mock, reporters, conclusion.has_failed())?;
+    Ok(if interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if conclusion.has_failed() {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Stops the embedded mock and writes the reports. A failed run stays a failed run (101)
+/// even when a report cannot be written: that is said, not turned into exit 2.
+fn finish(
+    runtime: &tokio::runtime::Runtime,
+    mock: Option<MockServer>,
+    reporters: &Reporters,
+    failed: bool,
+) -> Result<(), Error> {
+    if let Some(server) = mock {
+        runtime.block_on(server.shutdown());
+    }
+    match reporters.finish() {
+        Err(e) if failed => {
+            eprintln!("error: {e}");
+            Ok(())
+        }
+        r => Ok(r?),
+    }
+}
+
+/// One plan per distinct set of target variable names: a `{{name}}` one target provides
+/// and another does not is a load error for that target, not an empty string at run
+/// time. The files are read once.
+fn plans(suite: &SuiteArgs, targets: &[Target]) -> Result<Vec<Arc<Plan>>, Error> {
+    let (schemas, files) = read_suite(suite)?;
+    let mut built: Vec<(BTreeSet<String>, Arc<Plan>)> = Vec::new();
+    let mut out = Vec::with_capacity(targets.len());
+    for t in targets {
+        let names: BTreeSet<String> = t.variables.keys().cloned().collect();
+        if let Some((_, p)) = built.iter().find(|(n, _)| *n == names) {
+            out.push(Arc::clone(p));
+            continue;
+        }
+        let p = Arc::new(plan_for(&files, &schemas, &names, &t.name)?);
+        built.push((names, Arc::clone(&p)));
+        out.push(p);
+    }
+    Ok(out)
+}
+
+fn plan_for(
+    files: &[SpecFile],
+    schemas: &SchemaRegistry,
+    names: &BTreeSet<String>,
+    target: &str,
+) -> Result<Plan, Error> {
+    plan::build(files, schemas, names).map_err(|diagnostics| {
+        if target.is_empty() {
+            Error::Suite(diagnostics)
+        } else {
+            Error::TargetPlan {
+                target: target.to_owned(),
+                diagnostics,
+            }
+        }
+    })
+}
+
+/// One [`TargetRun`] per target, and what reporters learn about them.
+fn target_runs(
+    targets: Vec<Target>,
+    plans: &[Arc<Plan>],
+    runtime: &tokio::runtime::Runtime,
+    reporters: &Arc<Reporters>,
+) -> Result<(Vec<Arc<TargetRun>>, RunInfo), Error> {
+    let run_id = crate::sys::random_hex(8).map_err(|e| Error::System {
+        what: "no randomness from the OS",
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let mut runs = Vec::with_capacity(targets.len());
+    let mut infos = Vec::with_capacity(targets.len());
+    for (index, (target, plan)) in targets.into_iter().zip(plans).enumerate() {
+        let _guard = runtime.enter();
+        let client = Client::new(
+            &target.endpoint,
+            &target.project_id,
+            target.credentials.clone(),
+            &ClientOptions {
+                timeout: target.timeout,
+                insecure: target.insecure,
+            },
+        )
+        .map_err(|e| Error::Usage(e.to_string()))?;
+        let mut vars = Vars::default();
+        for (k, v) in target.all_variables() {
+            vars.set(k, v);
+        }
+        vars.set("run_id", run_id.clone());
+        let redactor = Redactor::new(target.secrets());
+        infos.push(target_info(&target, plan, &redactor));
+        let cx = RunContext {
+            index,
+            client,
+            redactor,
+            vars,
+            run_id: run_id.clone(),
+            reporters: Arc::clone(reporters),
+        };
+        runs.push(Arc::new(TargetRun::new(target, cx)));
+    }
+    let info = RunInfo {
+        targets: infos,
+        started: SystemTime::now(),
+        run_id,
+    };
+    Ok((runs, info))
+}
+
+fn target_info(t: &Target, plan: &Plan, redactor: &Redactor) -> TargetInfo {
+    TargetInfo {
+        name: t.name.clone(),
+        endpoint: t.endpoint.clone(),
+        project_id: t.project_id.clone(),
+        auth: t.credentials.mode(),
+        capabilities: t.capabilities.iter().cloned().collect(),
+        redactor: redactor.clone(),
+        operations: plan
+            .operations
+            .iter()
+            .map(|op| (op.name.clone(), op.responses.keys().copied().collect()))
+            .collect(),
+    }
+}
+
+/// libtest's `--logfile` is opened by libtest-mimic, which panics when it cannot be:
+/// try it first, so a bad path is an input error like any other.
+fn check_logfile(path: Option<&str>) -> Result<(), Error> {
+    let Some(path) = path else { return Ok(()) };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(drop)
+        .map_err(|e| Error::Usage(format!("cannot write --logfile {path}: {e}")))
+}

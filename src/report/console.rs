@@ -1,0 +1,203 @@
+//! The terminal, beside libtest's own lines: warnings on stderr as they happen, and at
+//! the end the operation × status matrix after libtest's result line.
+
+use std::fmt::Write as _;
+
+use colored::Colorize;
+use parking_lot::Mutex;
+
+use super::failure::{clip, request_line};
+use super::matrix::{CellState, Counts, Matrix, TargetMatrix};
+use super::redact::Redactor;
+use super::{Event, Reporter, RunFinished, RunInfo, Warning};
+
+/// Longest warning, in characters.
+const WARNING_MAX: usize = 600;
+
+/// Prints warnings and the closing summary.
+pub struct ConsoleReporter {
+    /// Print the matrix at the end (not with `--format json` or `--quiet`).
+    summary: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Per target: its label (with several targets) and redactor.
+    targets: Vec<(String, Redactor)>,
+    matrix: Matrix,
+}
+
+impl ConsoleReporter {
+    pub fn new(summary: bool) -> Self {
+        ConsoleReporter {
+            summary,
+            state: Mutex::default(),
+        }
+    }
+}
+
+impl Reporter for ConsoleReporter {
+    fn on_event(&self, event: &Event<'_>) {
+        match event {
+            Event::RunStarted(run) => *self.state.lock() = State::new(run),
+            Event::CaseFinished(c) if self.summary => self.state.lock().matrix.add(c),
+            Event::Warning { target, warning } => {
+                let state = self.state.lock();
+                if let Some((label, r)) = state.targets.get(*target) {
+                    eprintln!("{}", warning_text(label, warning, r));
+                }
+            }
+            Event::RunFinished(end) => self.finished(end),
+            _ => {}
+        }
+    }
+}
+
+impl State {
+    fn new(run: &RunInfo) -> Self {
+        let several = run.targets.len() > 1;
+        State {
+            targets: run
+                .targets
+                .iter()
+                .map(|t| {
+                    let label = if several {
+                        t.label().to_owned()
+                    } else {
+                        String::new()
+                    };
+                    (label, t.redactor.clone())
+                })
+                .collect(),
+            matrix: Matrix::new(run),
+        }
+    }
+}
+
+impl ConsoleReporter {
+    fn finished(&self, end: &RunFinished) {
+        if end.interrupted {
+            eprintln!(
+                "interrupted: the result above is incomplete ({} cases not run or not finished are shown as ignored)",
+                end.ignored
+            );
+        }
+        if !self.summary {
+            return;
+        }
+        let state = self.state.lock();
+        let several = state.matrix.targets.len() > 1;
+        for t in &state.matrix.targets {
+            print!("{}", summary(t, several));
+        }
+    }
+}
+
+/// One warning on one line: redacted with the target's and the request's secrets, then
+/// cut short (a captured id in the path can be megabytes).
+pub fn warning_text(target: &str, w: &Warning, r: &Redactor) -> String {
+    let (request, text) = match w {
+        Warning::MayHaveActed { request, error } => (
+            request,
+            format!(
+                "{} may have started something this run cannot undo ({error})",
+                request_line(request, r)
+            ),
+        ),
+        Warning::CannotUndo {
+            request,
+            status,
+            pointer,
+        } => (
+            request,
+            format!(
+                "cannot undo {} (answered {status}): nothing at {pointer} in the response",
+                request_line(request, r)
+            ),
+        ),
+        Warning::CleanupFailed {
+            request,
+            status,
+            error_code,
+            error,
+        } => {
+            let problem = match (status, error) {
+                (_, Some(e)) => e.to_string(),
+                (Some(s), None) => format!("answered {s} {}", error_code.as_deref().unwrap_or("")),
+                (None, None) => "no answer".to_owned(),
+            };
+            let line = request_line(request, r);
+            (
+                request,
+                format!(
+                    "cleanup {line} failed ({}): what it undoes may still be running",
+                    problem.trim_end()
+                ),
+            )
+        }
+    };
+    let prefix = if target.is_empty() {
+        String::new()
+    } else {
+        format!("{target}: ")
+    };
+    let redacted = r
+        .with_extra(&request.sent_secrets)
+        .redact(&text)
+        .into_owned();
+    format!("warning: {prefix}{}", clip(&redacted, WARNING_MAX))
+}
+
+/// The matrix as text: one row per operation, one column per documented status; a cell
+/// is `✓N` (N cases, all passed), `✗F/N` (F of N failed), `–N` (not run: ignored or
+/// interrupted), `·` (no case selected), blank (not documented).
+pub fn summary(t: &TargetMatrix, with_label: bool) -> String {
+    let statuses = t.statuses();
+    let width = t
+        .rows
+        .iter()
+        .map(|(op, _)| op.chars().count())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let mut out = String::new();
+    let totals = t.totals();
+    let heading = if with_label {
+        format!("summary for {}", t.label)
+    } else {
+        "summary".to_owned()
+    };
+    let _ = writeln!(
+        out,
+        "{heading}: {} passed, {} failed, {} ignored",
+        totals.passed, totals.failed, totals.ignored
+    );
+    let mut header = format!("{:width$}", "operation");
+    for s in &statuses {
+        let _ = write!(header, "  {s:<5}");
+    }
+    let _ = writeln!(out, "{}", header.trim_end());
+    for (op, cells) in &t.rows {
+        let mut line = format!("{op:width$}");
+        for s in &statuses {
+            let _ = write!(line, "  {}", cell(cells.get(s)));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// One cell, padded to 5 columns; coloured when colours are on.
+fn cell(c: Option<&Counts>) -> String {
+    let Some(c) = c else { return " ".repeat(5) };
+    let (text, paint): (String, fn(&str) -> colored::ColoredString) = match c.state() {
+        CellState::Passed => (format!("✓{}", c.passed), |s| s.green()),
+        CellState::Failed => (format!("✗{}/{}", c.failed, c.total()), |s| s.red().bold()),
+        CellState::Ignored => (format!("–{}", c.ignored), |s| s.yellow()),
+        CellState::NotRun => ("·".to_owned(), |s| s.dimmed()),
+    };
+    let pad = 5usize.saturating_sub(text.chars().count());
+    format!("{}{}", paint(&text), " ".repeat(pad))
+}

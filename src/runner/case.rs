@@ -1,0 +1,168 @@
+//! One case: capability check, setup steps (with their captures), the request under
+//! test, the check of its answer, and the undos of whatever the case started. Returns
+//! typed data; the text is `report`'s.
+
+use serde_json::Value;
+
+use super::capture::capture;
+use super::{CallError, TargetRun};
+use crate::check;
+use crate::http::{Rendered, Response};
+use crate::plan::{Plan, PlannedCase, PlannedStep};
+use crate::report::{Exchange, Failure, Outcome, Problem, SetupCause};
+use crate::template::Vars;
+
+/// Runs `case` (number `index` of the plan) against `tr`: its outcome, and the request
+/// under test if it was sent.
+pub(super) async fn run(
+    plan: &Plan,
+    case: &PlannedCase,
+    index: usize,
+    tr: &TargetRun,
+) -> (Outcome, Option<Exchange>) {
+    if tr.stopping() {
+        return (Outcome::Interrupted, None);
+    }
+    let provided = |v: &str| tr.target.variables.contains_key(v);
+    if let Some(missing) = case.missing_capability(&|c| tr.target.has(c), &provided) {
+        let reason = format!("needs capability {missing}");
+        return (Outcome::Ignored { reason }, None);
+    }
+    let mut cleanups = Vec::new();
+    let result = steps_and_request(plan, case, index, tr, &mut cleanups).await;
+    // Undo in reverse order, whatever the outcome.
+    for id in cleanups.into_iter().rev() {
+        tr.finish(id).await;
+    }
+    result
+}
+
+/// The case's variables before its first step: the target's, the file's defaults, and
+/// a `case_uid` unique in the run.
+fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
+    let mut vars = tr.vars.clone();
+    for (k, v) in case.defaults.iter() {
+        if vars.get(k).is_none() {
+            vars.set(k.clone(), v.clone());
+        }
+    }
+    vars.set("case_uid", format!("{}-{index}", tr.run_id));
+    vars
+}
+
+async fn steps_and_request(
+    plan: &Plan,
+    case: &PlannedCase,
+    index: usize,
+    tr: &TargetRun,
+    cleanups: &mut Vec<u64>,
+) -> (Outcome, Option<Exchange>) {
+    let provided = |v: &str| tr.target.variables.contains_key(v);
+    let mut vars = case_vars(case, index, tr);
+    for (i, step) in case.setup.iter().enumerate() {
+        if !PlannedCase::step_runs(step, &provided) {
+            continue;
+        }
+        if let Err(outcome) = setup_step(plan, i, step, tr, &mut vars, cleanups).await {
+            return (outcome, None);
+        }
+    }
+
+    let (request, sent) = tr.call(plan, &case.request, &vars, cleanups).await;
+    let response = match sent {
+        Ok(r) => r,
+        Err(CallError::Interrupted) => return (Outcome::Interrupted, None),
+        Err(CallError::Transport(error)) => {
+            let exchange = exchange(&request, None);
+            return (failed(request, Problem::Transport(error)), Some(exchange));
+        }
+    };
+    let exchange = exchange(&request, Some(&response));
+    let mismatches = check::check(&case.expect, &response, &vars);
+    let outcome = if mismatches.is_empty() {
+        Outcome::Passed
+    } else {
+        failed(
+            request,
+            Problem::Mismatch {
+                response,
+                mismatches,
+            },
+        )
+    };
+    (outcome, Some(exchange))
+}
+
+/// Runs setup step `i`; its captures land in `vars`. `Err` is the case's outcome.
+async fn setup_step(
+    plan: &Plan,
+    i: usize,
+    step: &PlannedStep,
+    tr: &TargetRun,
+    vars: &mut Vars,
+    cleanups: &mut Vec<u64>,
+) -> Result<(), Outcome> {
+    let (request, sent) = tr.call(plan, &step.request, vars, cleanups).await;
+    let fail = |request: Rendered, cause: SetupCause, response: Option<Response>| {
+        let problem = Problem::Setup {
+            step: i,
+            at: step.at.clone(),
+            operation: step.request.op.name.clone(),
+            cause,
+            response,
+        };
+        failed(request, problem)
+    };
+    let response = match sent {
+        Ok(r) => r,
+        Err(CallError::Interrupted) => return Err(Outcome::Interrupted),
+        Err(CallError::Transport(e)) => return Err(fail(request, SetupCause::Transport(e), None)),
+    };
+    let ok = match step.expect_status {
+        Some(s) => response.status == s,
+        None => (200..300).contains(&response.status),
+    };
+    if !ok {
+        let cause = SetupCause::Status {
+            wanted: step.expect_status,
+        };
+        return Err(fail(request, cause, Some(response)));
+    }
+    if step.captures.is_empty() {
+        return Ok(());
+    }
+    let body: Value = match serde_json::from_slice(&response.body) {
+        Ok(v) => v,
+        Err(e) => {
+            let cause = SetupCause::NotJson {
+                error: e.to_string(),
+            };
+            return Err(fail(request, cause, Some(response)));
+        }
+    };
+    capture(&body, &step.captures, vars).map_err(|(variable, pointer)| {
+        let cause = SetupCause::Capture {
+            variable: variable.clone(),
+            pointer: pointer.clone(),
+        };
+        fail(request, cause, Some(response))
+    })
+}
+
+fn failed(request: Rendered, problem: Problem) -> Outcome {
+    Outcome::Failed(Box::new(Failure { request, problem }))
+}
+
+/// The request under test as reporters show it, with the endpoint's request id.
+fn exchange(request: &Rendered, response: Option<&Response>) -> Exchange {
+    Exchange {
+        method: request.method,
+        path: request.path.clone(),
+        status: response.map(|r| r.status),
+        request_id: response.and_then(|r| {
+            let v = r.headers.get("x-request-id")?;
+            Some(String::from_utf8_lossy(v.as_bytes()).into_owned())
+        }),
+        sent_secrets: request.sent_secrets.clone(),
+    }
+}

@@ -1,0 +1,205 @@
+//! Cases → libtest-mimic trials. One shared tokio runtime and one pooled client per
+//! target; each trial runs its case ([`case`]) and emits typed [`report::Event`]s to
+//! every reporter. The console text libtest prints for a failure comes from `report`.
+
+mod capture;
+mod case;
+mod cleanup;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use libtest_mimic::{Completion, Failed, Trial};
+use tokio::runtime::Handle;
+
+use crate::http::{Client, Rendered, Response, TransportError};
+use crate::plan::{Plan, PlannedRequest};
+use crate::report::{self, CaseFinished, CaseInfo, Event, Outcome, Reporters, Warning};
+use crate::target::Target;
+use crate::template::Vars;
+
+/// Everything a trial needs about the target it runs against.
+pub struct TargetRun {
+    pub target: Target,
+    /// Index of this target in the run's `RunInfo::targets`.
+    pub index: usize,
+    pub client: Client,
+    pub redactor: report::redact::Redactor,
+    /// Base variables: the target's, plus `run_id`.
+    pub vars: Vars,
+    pub run_id: String,
+    pending: cleanup::Pending,
+    reporters: Arc<Reporters>,
+    /// Set on Ctrl-C: no new request is sent, and requests that cannot start anything
+    /// are abandoned.
+    stopping: tokio::sync::watch::Sender<bool>,
+}
+
+/// Why a call was not made or got no answer.
+enum CallError {
+    /// The run is being interrupted.
+    Interrupted,
+    Transport(TransportError),
+}
+
+/// What a [`TargetRun`] is built from, besides its target.
+pub struct RunContext {
+    pub index: usize,
+    pub client: Client,
+    pub redactor: report::redact::Redactor,
+    pub vars: Vars,
+    pub run_id: String,
+    pub reporters: Arc<Reporters>,
+}
+
+impl TargetRun {
+    pub fn new(target: Target, cx: RunContext) -> Self {
+        TargetRun {
+            target,
+            index: cx.index,
+            client: cx.client,
+            redactor: cx.redactor,
+            vars: cx.vars,
+            run_id: cx.run_id,
+            pending: cleanup::Pending::default(),
+            reporters: cx.reporters,
+            stopping: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Stops sending new requests (Ctrl-C).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// True once the run was interrupted.
+    pub fn stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    fn warn(&self, warning: Warning) {
+        self.reporters.emit(&Event::Warning {
+            target: self.index,
+            warning: &warning,
+        });
+    }
+
+    /// Renders, signs and sends one call. On a 2xx answer of an operation with a
+    /// cleanup, the undo is registered (and its id pushed to `cleanups`) before this
+    /// returns.
+    async fn call(
+        &self,
+        plan: &Plan,
+        req: &PlannedRequest,
+        vars: &Vars,
+        cleanups: &mut Vec<u64>,
+    ) -> (Rendered, Result<Response, CallError>) {
+        let rendered = self.client.authorize(Rendered::render(req, vars));
+        let undo = plan.cleanups.get(&req.op.name);
+        let mut stop = self.stopping.subscribe();
+        if *stop.borrow_and_update() {
+            return (rendered, Err(CallError::Interrupted));
+        }
+        let result = if undo.is_some() {
+            // It may start something: wait for the answer so it can be undone.
+            self.client.send(&rendered).await
+        } else {
+            tokio::select! {
+                r = self.client.send(&rendered) => r,
+                _ = stop.wait_for(|s| *s) => return (rendered, Err(CallError::Interrupted)),
+            }
+        };
+        let result = match (undo, result) {
+            (Some(undo), Ok(resp)) if (200..300).contains(&resp.status) => {
+                if let Some(id) = self.register_undo(undo, req, vars, &resp, &rendered) {
+                    cleanups.push(id);
+                }
+                Ok(resp)
+            }
+            // The request went out but no usable answer came back: the endpoint may have
+            // started something nobody can name now. Say so rather than stay silent.
+            (Some(_), Err(e)) if e.may_have_acted() => {
+                self.warn(Warning::MayHaveActed {
+                    request: rendered.clone(),
+                    error: e.clone(),
+                });
+                Err(e)
+            }
+            (_, r) => r,
+        };
+        (rendered, result.map_err(CallError::Transport))
+    }
+}
+
+/// Options shared by all trials.
+pub struct TrialOptions {
+    /// Prefix trial names with the target name (several targets in one run).
+    pub prefix_target: bool,
+    pub color: bool,
+}
+
+/// One trial per (target, case).
+pub fn trials(
+    targets: &[(Arc<Plan>, Arc<TargetRun>)],
+    handle: &Handle,
+    opts: &TrialOptions,
+) -> Vec<Trial> {
+    let mut out = Vec::with_capacity(targets.iter().map(|(p, _)| p.cases.len()).sum());
+    for (plan, tr) in targets {
+        for index in 0..plan.cases.len() {
+            let case = &plan.cases[index];
+            let name = if opts.prefix_target {
+                format!("{}: {}", tr.target.name, case.id)
+            } else {
+                case.id.clone()
+            };
+            let (plan, tr, handle) = (Arc::clone(plan), Arc::clone(tr), handle.clone());
+            let color = opts.color;
+            out.push(Trial::ignorable_test(name, move || {
+                trial(&plan, index, &tr, &handle, color)
+            }));
+        }
+    }
+    out
+}
+
+/// Runs case `index` of `plan` as one trial: events around it, libtest's verdict.
+fn trial(
+    plan: &Plan,
+    index: usize,
+    tr: &TargetRun,
+    handle: &Handle,
+    color: bool,
+) -> Result<Completion, Failed> {
+    let case = &plan.cases[index];
+    let info = CaseInfo {
+        target: tr.index,
+        id: case.id.clone(),
+        operation: case.op.name.clone(),
+        status: case.expect.status,
+        name: case.name.clone(),
+        at: case.at.clone(),
+    };
+    tr.reporters.emit(&Event::CaseStarted(&info));
+    let started = Instant::now();
+    let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr));
+    let verdict = match &outcome {
+        Outcome::Passed => Ok(Completion::Completed),
+        Outcome::Ignored { reason } => Ok(Completion::ignored_with(reason)),
+        Outcome::Interrupted => Ok(Completion::ignored_with(report::INTERRUPTED)),
+        Outcome::Failed(f) => {
+            let r = report::failure::redactor_for(f, &tr.redactor);
+            Err(Failed::from(report::failure::render(
+                f, &case.at, color, &r,
+            )))
+        }
+    };
+    let finished = CaseFinished {
+        case: info,
+        outcome,
+        exchange,
+        duration: started.elapsed(),
+    };
+    tr.reporters.emit(&Event::CaseFinished(&finished));
+    verdict
+}
