@@ -4,22 +4,15 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::auth::signer::{self, SignInput};
+use crate::auth::signer::{self, SignInput, UNRESERVED};
 use crate::auth::{Credentials, Secret};
+use crate::errors::error_chain;
 use crate::plan::{BodyTemplate, PlannedRequest};
 use crate::spec::model::AuthMode;
 use crate::template::Vars;
-
-/// RFC 3986 unreserved characters stay literal, everything else is escaped: the same
-/// rule the API gateway's canonical request uses, so what we send is what we sign.
-pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// A token that no endpoint can accept, for `auth: invalid` cases.
 const INVALID_TOKEN: &str = "MIIinvalid-aom-conformance-token";
@@ -345,22 +338,6 @@ impl Client {
             }
         }
     }
-}
-
-/// reqwest's top-level message is vague ("error sending request"); the cause chain says
-/// what really happened ("Connection refused").
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let m = s.to_string();
-        if !out.contains(&m) {
-            out.push_str(": ");
-            out.push_str(&m);
-        }
-        cur = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

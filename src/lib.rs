@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod check;
 pub mod cli;
+pub mod errors;
 pub mod http;
 pub mod mock;
 pub mod plan;

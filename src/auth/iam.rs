@@ -82,7 +82,7 @@ pub async fn fetch_token(
         .json(&body)
         .send()
         .await
-        .map_err(|e| unreachable(crate::http::error_chain(&e)))?;
+        .map_err(|e| unreachable(crate::errors::error_chain(&e)))?;
     let status = resp.status().as_u16();
     if resp.status().is_redirection() {
         let location = resp.headers().get(reqwest::header::LOCATION);

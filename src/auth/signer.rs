@@ -37,8 +37,10 @@ const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 const SDK_ALGORITHM: &str = "SDK-HMAC-SHA256";
 const V11_ALGORITHM: &str = "V11-HMAC-SHA256";
 
-/// RFC 3986 unreserved characters stay literal; everything else is escaped.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+/// RFC 3986 unreserved characters stay literal; everything else is escaped: the API
+/// gateway's canonical-request rule, which the client also uses for what it sends, so what
+/// is sent is what is signed.
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

@@ -204,6 +204,6 @@ async fn reachable(endpoint: &str, timeout: Duration, insecure: bool) -> Result<
         .map_err(|e| e.to_string())?;
     match client.get(endpoint).send().await {
         Ok(_) => Ok(()),
-        Err(e) => Err(crate::http::error_chain(&e)),
+        Err(e) => Err(crate::errors::error_chain(&e)),
     }
 }

@@ -79,6 +79,7 @@ mod model;
 mod routes;
 mod server;
 mod state;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -23,11 +23,12 @@ use serde_json::error::Category;
 use super::auth::{Caller, authenticate, query_pairs};
 use super::errors::{ApiError, JSON_UTF8, Op, json_bytes, json_response};
 use super::fault::FaultPlan;
-use super::model::{
-    ExecuteResponse, ExecutionList, ExecutionView, ListWorkflowRequest, MOCK_USER, RenderedId,
-    ResultResponse, WorkflowDynamics, WorkflowPage, WorkflowSpec, WorkflowView,
-};
+use super::model::{ListWorkflowRequest, MOCK_USER, WorkflowSpec};
 use super::state::{Full, Store, TerminateError, Workflow, now_ms};
+use super::views::{
+    ExecuteResponse, ExecutionList, ExecutionView, RenderedId, ResultResponse, WorkflowDynamics,
+    WorkflowPage, WorkflowView,
+};
 use super::{App, RequestId};
 
 /// Header carrying the request id; the official SDK reads it from nowhere else.
