@@ -43,6 +43,14 @@ pub struct MockArgs {
     #[arg(long)]
     pub faults: bool,
 
+    /// Serve POST /_mock/reset, which forgets every workflow and execution (also on with --faults).
+    #[arg(long)]
+    pub allow_reset: bool,
+
+    /// Once the socket is bound, write the mock's URL (http://ADDR) to this file, so a script can wait for the file instead of polling.
+    #[arg(long, value_name = "PATH")]
+    pub ready_file: Option<std::path::PathBuf>,
+
     /// Answer missing or bad credentials as the API gateway does (401 APIGW.0301 with request_id) instead of AOM.31009004.
     #[arg(long)]
     pub gateway_auth_errors: bool,
@@ -101,6 +109,12 @@ pub enum MockCliError {
     /// Signal handlers could not be installed, so the mock could not be stopped cleanly.
     #[error("cannot install signal handlers: {0}")]
     Signal(std::io::Error),
+    /// The `--ready-file` could not be written.
+    #[error("cannot write --ready-file {}: {source}", path.display())]
+    ReadyFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// Writing the listen line to stdout failed (e.g. closed pipe).
     #[error("cannot write to stdout: {0}")]
     Stdout(std::io::Error),
@@ -117,8 +131,20 @@ impl MockCliError {
                 | MockCliError::InvalidToken
                 | MockCliError::DuplicateAk(_)
                 | MockCliError::ZeroLimit(_)
+                | MockCliError::ReadyFile { .. }
         )
     }
+}
+
+/// Writes `url` to `path` whole (a hidden file beside it, renamed over it), so a script
+/// that sees the file can read the complete URL.
+fn write_ready_file(path: &std::path::Path, url: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map_or("ready".into(), |n| n.to_string_lossy());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, format!("{url}\n"))?;
+    std::fs::rename(&tmp, path)
 }
 
 /// `VALUE@P1,P2` → (`VALUE`, the project ids); a value without `@` is bound to every
@@ -211,6 +237,7 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
         tokens,
         keys,
         faults: args.faults,
+        allow_reset: args.allow_reset || args.faults,
         gateway_auth_errors: args.gateway_auth_errors,
         max_workflows_per_project: args.max_workflows_per_project,
         max_executions_per_workflow: args.max_executions_per_workflow,
@@ -254,6 +281,12 @@ pub fn run(args: MockArgs) -> Result<(), MockCliError> {
         }
         out.flush().map_err(MockCliError::Stdout)?;
         drop(out);
+        if let Some(path) = &args.ready_file {
+            write_ready_file(path, &server.url()).map_err(|source| MockCliError::ReadyFile {
+                path: path.clone(),
+                source,
+            })?;
+        }
         stop.recv().await;
         server.shutdown().await;
         Ok(())

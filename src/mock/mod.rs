@@ -73,6 +73,7 @@
 
 mod auth;
 pub mod cli;
+mod control;
 mod errors;
 mod fault;
 mod model;
@@ -119,6 +120,8 @@ pub struct MockConfig {
     pub keys: Vec<AccessKey>,
     /// Honour `X-Aom-Mock-Fault`.
     pub faults: bool,
+    /// Serve `POST /_mock/reset`.
+    pub allow_reset: bool,
     /// Answer credential failures as the API gateway (`APIGW.0301`) instead of AOM.
     pub gateway_auth_errors: bool,
     pub max_workflows_per_project: usize,
@@ -139,6 +142,7 @@ impl Default for MockConfig {
             tokens: Vec::new(),
             keys: Vec::new(),
             faults: false,
+            allow_reset: false,
             gateway_auth_errors: false,
             max_workflows_per_project: 10_000,
             max_executions_per_workflow: 1_000_000,

@@ -46,6 +46,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             .route_layer(from_fn_with_state(Arc::clone(&app), authenticate))
     };
     Router::new()
+        .route("/_mock/health", get(super::control::health))
+        .route("/_mock/reset", post(super::control::reset))
         .route(
             "/v1/{project_id}/cms/workflow",
             guarded(post(create_workflow)),

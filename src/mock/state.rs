@@ -231,6 +231,12 @@ impl Store {
         }
     }
 
+    /// Forgets every project's workflows and executions (`POST /_mock/reset`). Requests
+    /// in flight finish on what they already hold.
+    pub fn reset(&self) {
+        self.projects.clear();
+    }
+
     /// Projects are created on first use; only project ids some credential is bound to get
     /// here, so their number is bounded by the configuration.
     fn project(&self, project_id: &str) -> Arc<Project> {
