@@ -343,3 +343,55 @@ fn a_status_mismatch_is_not_followed_by_the_expected_statuses_body_checks() {
     );
     assert!(xml.contains("type=\"status\""), "{xml}");
 }
+
+#[test]
+fn a_failure_names_the_request_id_what_was_sent_and_an_ignored_fault_header() {
+    // A mock without fault injection answers the fault case's terminate normally.
+    let token = "MIImessages-token-0123456789";
+    let mock = Mock::start(aom_conformance::mock::MockConfig {
+        tokens: vec![aom_conformance::mock::TokenGrant {
+            token: aom_conformance::auth::Secret::new(token),
+            projects: vec![common::PROJECT.into()],
+        }],
+        faults: false,
+        ..Default::default()
+    });
+    let s = Suite::copy();
+    let r = s.run_at(
+        &mock.url,
+        token,
+        &[
+            "--exact",
+            "StopExecution [500] internal error through the fault hook",
+            "--capability",
+            "fault-injection",
+            "--capability",
+            "create-workflow",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(
+        r.stdout.contains(
+            "the endpoint ignored the fault header (X-Aom-Mock-Fault: internal-error) and answered 200"
+        ),
+        "{r:?}"
+    );
+    let id_at = r.stdout.find("[X-Request-Id: ").expect("the request id");
+    let id: String = r.stdout[id_at + 15..]
+        .chars()
+        .take_while(|c| *c != ']')
+        .collect();
+    assert!(id.len() >= 8, "{id:?}");
+    assert!(
+        r.stdout.contains("sent: Content-Type: application/json; X-Aom-Mock-Fault: internal-error; X-Auth-Token: [REDACTED]"),
+        "{r:?}"
+    );
+    assert!(!r.all().contains(token), "{r:?}");
+    // JUnit carries the same id: in the message text and as a property.
+    let xml = std::fs::read_to_string(s.junit()).unwrap();
+    assert!(
+        xml.contains(&format!("<property name=\"request_id\" value=\"{id}\"/>")),
+        "{xml}"
+    );
+}

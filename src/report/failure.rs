@@ -102,15 +102,16 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
         } => {
             let _ = writeln!(
                 out,
-                "    {} → {} in {}",
+                "    {} → {} in {}{}",
                 request_line(request, r),
                 response.status,
-                human(response.elapsed)
+                human(response.elapsed),
+                request_id(response, r)
             );
             for m in mismatches {
                 let _ = writeln!(out, "    {}", paint(m.describe(r), |s| s.red()));
             }
-            response_lines(&mut out, response, r);
+            response_lines(&mut out, request, response, r);
         }
         Problem::Transport(error) => {
             let _ = writeln!(out, "    {}", request_line(request, r));
@@ -119,6 +120,7 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
                 "    {}",
                 paint(problem(&error.to_string(), r), |s| s.red())
             );
+            let _ = writeln!(out, "    {}", sent(request, r));
         }
         Problem::Setup {
             step,
@@ -129,9 +131,12 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
         } => {
             let _ = writeln!(
                 out,
-                "    setup step {} at {at}: {}",
+                "    setup step {} at {at}: {}{}",
                 step + 1,
-                request_line(request, r)
+                request_line(request, r),
+                response
+                    .as_ref()
+                    .map_or(String::new(), |resp| request_id(resp, r))
             );
             let text = setup_cause(operation, cause, response.as_ref());
             let _ = writeln!(out, "    {}", paint(problem(&text, r), |s| s.red()));
@@ -143,7 +148,9 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
                         paint(Mismatch::BodyTooLarge.describe(r), |s| s.red())
                     );
                 }
-                response_lines(&mut out, resp, r);
+                response_lines(&mut out, request, resp, r);
+            } else {
+                let _ = writeln!(out, "    {}", sent(request, r));
             }
         }
     }
@@ -151,12 +158,73 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
     out
 }
 
-/// After the mismatches: where a redirect pointed, and the body excerpt.
-fn response_lines(out: &mut String, resp: &Response, r: &Redactor) {
+/// The header AOM and its API gateway put the request id in.
+const REQUEST_ID: &str = "x-request-id";
+
+/// The header that asks an endpoint for a fault.
+const FAULT_HEADER: &str = "x-aom-mock-fault";
+
+/// ` [X-Request-Id: …]` when the endpoint sent one: the first thing a support ticket asks
+/// for.
+fn request_id(resp: &Response, r: &Redactor) -> String {
+    resp.headers.get(REQUEST_ID).map_or(String::new(), |v| {
+        let id = String::from_utf8_lossy(v.as_bytes());
+        format!(
+            " [X-Request-Id: {}]",
+            clip(&one_line(&r.redact(&id)), VALUE_MAX)
+        )
+    })
+}
+
+/// After the mismatches: where a redirect pointed, a fault header the endpoint ignored,
+/// the body excerpt, and what was sent.
+fn response_lines(out: &mut String, request: &Rendered, resp: &Response, r: &Redactor) {
     if let Some(to) = redirect(resp, r) {
         let _ = writeln!(out, "    {to}");
     }
+    let fault = request
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(FAULT_HEADER));
+    if let Some((name, value)) = fault.filter(|_| (200..300).contains(&resp.status)) {
+        let _ = writeln!(
+            out,
+            "    the endpoint ignored the fault header ({name}: {}) and answered {}",
+            clip(&one_line(&r.redact(value)), VALUE_MAX),
+            resp.status
+        );
+    }
     let _ = writeln!(out, "    response: {}", excerpt(resp, r));
+    let _ = writeln!(out, "    {}", sent(request, r));
+}
+
+/// `sent: Content-Type: …; X-Auth-Token: [REDACTED]; body {…}` on one line: credential
+/// header values are replaced whole, everything else is redacted and cut short.
+fn sent(request: &Rendered, r: &Redactor) -> String {
+    let mut parts: Vec<String> = request
+        .headers
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
+        .map(|(k, v)| {
+            let secret = crate::http::SECRET_HEADERS
+                .iter()
+                .any(|s| k.eq_ignore_ascii_case(s));
+            let value = if secret {
+                MARKER.to_owned()
+            } else {
+                clip(&one_line(&r.redact(v)), VALUE_MAX)
+            };
+            format!("{k}: {value}")
+        })
+        .collect();
+    if let Some(body) = request.body.as_deref().filter(|b| !b.is_empty()) {
+        let text = String::from_utf8_lossy(body);
+        parts.push(format!(
+            "body {}",
+            clip(&one_line(&r.redact(&text)), VALUE_MAX)
+        ));
+    }
+    clip(&format!("sent: {}", parts.join("; ")), 4 * VALUE_MAX)
 }
 
 /// `POST /v1/…` redacted and cut to [`VALUE_MAX`]: a captured id can be megabytes.
