@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// `html PATH` (one self-contained page). Repeatable.
     #[arg(long = "report", num_args = 2, value_names = ["FORMAT", "PATH"], action = ArgAction::Append)]
     pub reports: Vec<String>,
+    /// Exit 0 when the filter selects no case (by default that is an error: a CI job
+    /// gating on it would pass with nothing checked).
+    #[arg(long)]
+    pub allow_empty: bool,
     #[command(flatten)]
     pub test: libtest_mimic::Arguments,
 }
@@ -170,6 +174,9 @@ fn execute(
         color,
     };
     let trials = runner::trials(&pairs, runtime.handle(), &opts);
+    if !args.allow_empty && trials.iter().all(|t| args.test.is_filtered_out(t)) {
+        return Err(Error::Usage(no_case_matches(&args.test)));
+    }
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&args.test, trials);
     let interrupted = interrupt.hit();
@@ -197,6 +204,19 @@ fn execute(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the filter was, for the "nothing selected" error.
+fn no_case_matches(test: &libtest_mimic::Arguments) -> String {
+    let filter = test.filter.as_deref().map_or("the filter".to_owned(), |f| format!("{f:?}"));
+    let skip = if test.skip.is_empty() {
+        String::new()
+    } else {
+        format!(" (after --skip {})", test.skip.join(", "))
+    };
+    format!(
+        "no case matches {filter}{skip}; `run --list` shows the case names, --allow-empty accepts an empty selection"
+    )
 }
 
 /// Stops the embedded mock and writes the reports. A failed run stays a failed run (101)
