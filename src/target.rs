@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::auth::signer::Algorithm;
 use crate::auth::{AccessKeyPair, Credentials, Secret};
-use crate::spec::{Diagnostic, Location, Seg, locate::Locator};
+use crate::spec::{Diagnostic, Seg, locate::Locator};
 
 /// Capabilities a case may require. A target declares the ones it has; the embedded mock
 /// has all of them.
@@ -278,21 +278,9 @@ impl Env for ProcessEnv {
     }
 }
 
-/// Parses a target file strictly, with located errors.
+/// Parses a target file strictly, with located errors, within the input limits.
 pub fn load_file(path: &Path) -> Result<(TargetFile, Locator), TargetError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        TargetError::File(Diagnostic {
-            at: Location::new(path, 1, 1),
-            message: format!("cannot read target file: {e}"),
-        })
-    })?;
-    let locator = Locator::new(path, &text);
-    if let Some((at, message)) = locator.first_duplicate() {
-        return Err(TargetError::File(Diagnostic { at, message }));
-    }
-    let file: TargetFile = serde_yaml::from_str(&text)
-        .map_err(|e| TargetError::File(crate::spec::load::yaml_diagnostic(path, &e)))?;
-    Ok((file, locator))
+    crate::spec::load::parse_yaml(path).map_err(TargetError::File)
 }
 
 /// Builds one target from an optional file, flags and the environment.

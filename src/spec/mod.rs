@@ -1,7 +1,9 @@
-//! Case files: the model ([`model`]), reading them with locations ([`load`], [`locate`]),
-//! and the operation × status coverage matrix ([`coverage`]).
+//! Case files: the model ([`model`]), reading them with locations ([`load`], [`locate`])
+//! within the input limits ([`limits`]), and the operation × status coverage matrix
+//! ([`coverage`]).
 
 pub mod coverage;
+pub mod limits;
 pub mod load;
 pub mod locate;
 pub mod model;
