@@ -8,7 +8,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use aom_conformance::spec::limits::{MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES};
+use aom_conformance::spec::limits::{
+    MAX_CASE_STEPS, MAX_FILE_BYTES, MAX_SUITE_STEPS, MAX_YAML_DEPTH, MAX_YAML_NODES,
+};
 use common::{Suite, line_of, run};
 
 fn lint(s: &Suite) -> common::Run {
@@ -46,6 +48,58 @@ fn assert_located(r: &common::Run, prefix: &str, message: &str) {
 }
 
 // ---- item 5: unbounded work from small inputs ----
+
+#[test]
+fn fixtures_doubling_at_each_level_are_refused_at_once() {
+    let s = Suite::copy();
+    // f0 … f29 each use the next one twice: 2^30 steps from 1 KB.
+    let mut fixtures = String::from("fixtures:\n");
+    for i in 0..30 {
+        fixtures.push_str(&format!(
+            "  f{i}:\n    - use: f{0}\n    - use: f{0}\n",
+            i + 1
+        ));
+    }
+    fixtures.push_str("  f30:\n    - use: workflow\n");
+    s.edit(STOP, "\ncases:\n", &format!("\n{fixtures}\ncases:\n"));
+    s.edit(STOP, "      - use: workflow\n", "      - use: f0\n");
+    let r = lint(&s);
+    assert_located(
+        &r,
+        &format!("{}9: ", at_line(&s, "- use: f0")),
+        &format!("this step expands to more than {MAX_CASE_STEPS} setup steps"),
+    );
+}
+
+#[test]
+fn a_suite_expanding_to_too_many_steps_in_all_is_refused() {
+    let s = Suite::copy();
+    // One fixture of 250 steps (just within a case's limit), used by enough cases to
+    // pass the suite's limit.
+    let mut fixtures = String::from("fixtures:\n  many:\n");
+    for _ in 0..(MAX_CASE_STEPS - 6) {
+        fixtures.push_str("    - use: nothing\n");
+    }
+    fixtures.push_str("  nothing: []\n");
+    let copies = MAX_SUITE_STEPS / (MAX_CASE_STEPS - 5) + 1;
+    let mut cases = String::new();
+    for i in 0..copies {
+        cases.push_str(&format!(
+            "  - {{name: c{i}, setup: [{{use: many}}], request: {{path: {{workflow_id: w, execution_id: e}}}}, expect: {{status: 404}}}}\n"
+        ));
+    }
+    s.edit(
+        STOP,
+        "\ncases:\n",
+        &format!("\n{fixtures}\ncases:\n{cases}"),
+    );
+    let r = lint(&s);
+    assert_located(
+        &r,
+        &stop_file(&s).display().to_string(),
+        &format!("the suite expands to more than {MAX_SUITE_STEPS} setup steps"),
+    );
+}
 
 #[test]
 fn aliases_expanding_beyond_the_node_limit_are_refused() {
@@ -153,3 +207,107 @@ fn files_larger_than_the_limit_are_not_read() {
     let r = run(&["run", "--target", big.to_str().unwrap(), "--list"]);
     assert_located(&r, &format!("{}:1:1: ", big.display()), "larger than 8 MiB");
 }
+
+// ---- item 8: strictness ----
+
+#[test]
+fn status_keys_are_written_in_decimal() {
+    let s = Suite::copy();
+    // YAML reads 0xC8 as 200: it used to replace the documented 200 without a word.
+    s.edit(
+        STOP,
+        "  400:\n",
+        "  0xC8:\n    schema: aom-error.schema.json\n  400:\n",
+    );
+    let r = lint(&s);
+    assert_located(
+        &r,
+        &format!("{}3: ", at_line(&s, "  0xC8:")),
+        "status \"0xC8\" must be written in decimal, such as 200",
+    );
+}
+
+#[test]
+fn yaml_tags_are_refused() {
+    let s = Suite::copy();
+    s.edit(STOP, "  404:\n", "  !foo 404:\n");
+    let r = lint(&s);
+    assert_located(
+        &r,
+        &format!("{}8: ", at_line(&s, "  !foo 404:")),
+        "YAML tag \"!foo\" is not supported",
+    );
+}
+
+#[test]
+fn a_case_needs_a_one_line_name() {
+    for name in ["\"\"", "\"  \"", "\"two\\nlines\""] {
+        let s = Suite::copy();
+        s.edit(
+            STOP,
+            "- name: unknown execution id",
+            &format!("- name: {name}"),
+        );
+        let r = lint(&s);
+        let line = at_line(&s, &format!("- name: {name}"));
+        let message = if name.contains("lines") {
+            "a case name is one line of text"
+        } else {
+            "a case needs a name"
+        };
+        assert_located(&r, &format!("{line}11: "), message);
+    }
+}
+
+#[test]
+fn captures_and_variables_cannot_set_built_in_or_unusable_names() {
+    let s = Suite::copy();
+    let file = s.specs().join("create-workflow.yaml");
+    s.edit(
+        "specs/create-workflow.yaml",
+        "      capture: { workflow_id: /id }",
+        "      capture: { workflow_id: /id, project_id: /id }",
+    );
+    s.edit(
+        "specs/create-workflow.yaml",
+        "\nfixtures:\n",
+        "\nvariables:\n  run_id: x\n  \"a b\": y\n\nfixtures:\n",
+    );
+    let r = lint(&s);
+    let at =
+        |needle: &str, col: usize| format!("{}:{}:{col}: ", file.display(), line_of(&file, needle));
+    assert_located(
+        &r,
+        &at("project_id: /id", 36),
+        "capture: \"project_id\" is built in (the target's project id) and cannot be set here",
+    );
+    assert_located(&r, &at("run_id: x", 3), "\"run_id\" is built in");
+    assert_located(&r, &at("\"a b\": y", 3), "\"a b\" is not a variable name");
+}
+
+#[test]
+fn header_names_are_checked_when_the_suite_loads() {
+    let s = Suite::copy();
+    s.edit(
+        STOP,
+        "headers: { X-Aom-Mock-Fault: internal-error }",
+        "headers: { \"X-Aom Mock-Fault\": internal-error }",
+    );
+    s.edit(
+        STOP,
+        "  content-type: { starts_with: application/json }",
+        "  \"content type\": { starts_with: application/json }",
+    );
+    let r = lint(&s);
+    assert_located(
+        &r,
+        &format!("{}18: ", at_line(&s, "\"X-Aom Mock-Fault\"")),
+        "\"X-Aom Mock-Fault\" is not an HTTP header name",
+    );
+    assert_located(
+        &r,
+        &format!("{}3: ", at_line(&s, "\"content type\"")),
+        "\"content type\" is not an HTTP header name",
+    );
+}
+
