@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use aom_conformance::spec::limits::{
     MAX_CASE_STEPS, MAX_FILE_BYTES, MAX_SUITE_STEPS, MAX_YAML_DEPTH, MAX_YAML_NODES,
 };
-use common::{Suite, line_of, run};
+use common::{PROJECT, Suite, line_of, run};
 
 fn lint(s: &Suite) -> common::Run {
     run(&[
@@ -228,6 +228,35 @@ fn status_keys_are_written_in_decimal() {
 }
 
 #[test]
+fn a_byte_order_mark_is_accepted_in_every_input_file() {
+    let s = Suite::copy();
+    for rel in [STOP, "schemas/aom-error.schema.json"] {
+        let p = s.dir.path().join(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, format!("\u{feff}{text}")).unwrap();
+    }
+    let r = lint(&s);
+    assert_eq!(r.code, 0, "{r:?}");
+    let target = s.dir.path().join("t.yaml");
+    std::fs::write(
+        &target,
+        format!("\u{feff}name: bom\nendpoint: http://127.0.0.1:9\nproject_id: {PROJECT}\n"),
+    )
+    .unwrap();
+    let mut args = vec!["run".to_owned()];
+    args.extend(s.args());
+    args.extend([
+        "--target".into(),
+        target.display().to_string(),
+        "--list".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("StopExecution [200]"), "{r:?}");
+}
+
+#[test]
 fn yaml_tags_are_refused() {
     let s = Suite::copy();
     s.edit(STOP, "  404:\n", "  !foo 404:\n");
@@ -309,5 +338,26 @@ fn header_names_are_checked_when_the_suite_loads() {
         &format!("{}3: ", at_line(&s, "\"content type\"")),
         "\"content type\" is not an HTTP header name",
     );
+}
+
+#[test]
+fn a_huge_regex_in_a_schema_is_not_echoed_whole() {
+    let s = Suite::copy();
+    let pattern = format!("({}", "a".repeat(1_000_000));
+    s.write(
+        "schemas/bad-pattern.schema.json",
+        &serde_json::json!({ "type": "string", "pattern": pattern }).to_string(),
+    );
+    let r = lint(&s);
+    let file = s.schemas().join("bad-pattern.schema.json");
+    // The start and the end (what is wrong) are kept; the middle is cut.
+    assert_located(
+        &r,
+        &format!("{}:1:", file.display()),
+        "aaaa\" is not a \"regex\"",
+    );
+    assert!(r.stderr.contains("invalid schema: \"(aaaa"), "{r:?}");
+    assert!(r.stderr.contains("bytes cut]…"), "{r:?}");
+    assert!(r.stderr.len() < 1000, "{} bytes of stderr", r.stderr.len());
 }
 
