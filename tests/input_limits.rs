@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use aom_conformance::spec::limits::{
     MAX_CASE_STEPS, MAX_FILE_BYTES, MAX_SUITE_STEPS, MAX_YAML_DEPTH, MAX_YAML_NODES,
 };
-use common::{PROJECT, Suite, line_of, run};
+use common::{PROJECT, Suite, line_of, run, run_env};
 
 fn lint(s: &Suite) -> common::Run {
     run(&[
@@ -359,5 +359,67 @@ fn a_huge_regex_in_a_schema_is_not_echoed_whole() {
     assert!(r.stderr.contains("invalid schema: \"(aaaa"), "{r:?}");
     assert!(r.stderr.contains("bytes cut]…"), "{r:?}");
     assert!(r.stderr.len() < 1000, "{} bytes of stderr", r.stderr.len());
+}
+
+/// `run --list` on the embedded mock's path: the target is resolved, nothing is sent.
+fn list(extra: &[&str], env: &[(&str, &str)]) -> common::Run {
+    let mut args = vec!["run", "--list"];
+    args.extend_from_slice(extra);
+    run_env(&args, env)
+}
+
+#[test]
+fn credentials_in_the_environment_are_checked_before_any_case_runs() {
+    let r = list(&[], &[("AOM_AUTH_TOKEN", "")]);
+    assert_located(
+        &r,
+        "",
+        "environment variable AOM_AUTH_TOKEN is set but empty",
+    );
+    let r = list(
+        &[],
+        &[("AOM_AUTH_TOKEN", "MIIfirst-line\nsecond-line-of-the-token")],
+    );
+    assert_located(
+        &r,
+        "",
+        "environment variable AOM_AUTH_TOKEN holds a control character (a line break?)",
+    );
+    assert!(
+        !r.all().contains("first-line") && !r.all().contains("second-line"),
+        "{r:?}"
+    );
+
+    let both = [
+        ("AOM_AUTH_TOKEN", "MIItoken-value"),
+        ("CLOUD_SDK_AK", "AK-VALUE"),
+        ("CLOUD_SDK_SK", "SK-VALUE-12345"),
+    ];
+    let r = list(&[], &both);
+    assert_located(
+        &r,
+        "",
+        "credentials for more than one auth mode are set (AOM_AUTH_TOKEN; CLOUD_SDK_AK and CLOUD_SDK_SK): choose with --auth token|aksk",
+    );
+    let r = list(&["--auth", "aksk"], &both);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+#[test]
+fn variable_and_algorithm_flags_are_checked() {
+    let r = list(&["--var", "a b=c"], &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("\"a b\" is not a variable name"), "{r:?}");
+    let r = list(&["--var", "project_id=0123"], &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("\"project_id\" is built in"), "{r:?}");
+
+    let r = list(&["--signing-algorithm", "MD5"], &[]);
+    assert_located(&r, "", "unknown signing algorithm \"MD5\"");
+    let r = list(
+        &["--signing-algorithm", "SDK-HMAC-SHA256"],
+        &[("AOM_AUTH_TOKEN", "MIItoken-value")],
+    );
+    assert_located(&r, "", "is for AK/SK signing, but the auth mode is token");
 }
 
