@@ -423,3 +423,37 @@ fn variable_and_algorithm_flags_are_checked() {
     assert_located(&r, "", "is for AK/SK signing, but the auth mode is token");
 }
 
+#[test]
+fn a_response_repeating_a_key_fails_its_case() {
+    use axum::routing::any;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Valid against the schema whichever `error_code` a parser keeps.
+    let body = r#"{"error_code":"AOM.31001306","error_msg":"no such workflow","http_code":404,"error_code":"AOM.31001306"}"#;
+    let url = common::serve(
+        &rt,
+        axum::Router::new().fallback(any(move || async move {
+            (
+                axum::http::StatusCode::NOT_FOUND,
+                [("content-type", "application/json")],
+                body,
+            )
+        })),
+    );
+    let s = Suite::copy();
+    let r = s.run_at(
+        &url,
+        "MIItoken-value",
+        &["--exact", "StopExecution [404] unknown workflow id"],
+        &[],
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("body /: key \"error_code\" appears more than once in one object"),
+        "{r:?}"
+    );
+}
