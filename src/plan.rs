@@ -227,12 +227,12 @@ pub fn build(
     }
     let mut ids: HashMap<String, Location> = HashMap::new();
     let mut suite_steps_left = MAX_SUITE_STEPS;
-    for (f, op) in files.iter().zip(&op_of_file) {
+    'files: for (f, op) in files.iter().zip(&op_of_file) {
         let defaults = &f.doc.variables;
         for (i, case) in f.doc.cases.iter().enumerate() {
             if suite_steps_left == 0 {
-                // Reported once, where the budget ran out: planning stops there.
-                return Err(diags);
+                // Reported once, where the limit was reached: planning stops there.
+                break 'files;
             }
             let base = [Seg::from("cases"), Seg::from(i)];
             let at = f.locator.value(&base);
