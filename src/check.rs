@@ -4,10 +4,15 @@
 //! schema *and* error code), not just the first — except that a response with another
 //! status than expected is not held to the expected status's body: its schema, error code
 //! and values would only add noise to the status mismatch.
+//!
+//! Bodies are parsed once, by [`parse_body`], which also notices a key repeated in one
+//! object (serde_json keeps the last one silently) and stops at 128 levels of nesting.
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
+use serde_json::{Map, Value};
 
 use crate::http::{MAX_BODY_BYTES, Response, max_body_text};
 use crate::plan::{HeaderCheck, PlannedExpect};
@@ -60,6 +65,9 @@ pub enum Mismatch {
     },
     /// The body is longer than [`MAX_BODY_BYTES`]; the harness stopped reading it.
     BodyTooLarge,
+    /// A key repeated in one JSON object (the first such key): parsers disagree on which
+    /// value counts, so a body that has one does not say one thing.
+    DuplicateKey { pointer: String, key: String },
 }
 
 impl Mismatch {
@@ -74,6 +82,7 @@ impl Mismatch {
             Mismatch::Value { .. } => "body",
             Mismatch::Header { .. } => "header",
             Mismatch::BodyTooLarge => "body-size",
+            Mismatch::DuplicateKey { .. } => "duplicate-key",
         }
     }
 
@@ -145,6 +154,11 @@ impl Mismatch {
             Mismatch::BodyTooLarge => {
                 format!("body exceeds {} (stopped reading)", max_body_text())
             }
+            Mismatch::DuplicateKey { pointer, key } => format!(
+                "body {}: key {} appears more than once in one object (JSON parsers disagree on which one counts)",
+                ptr(pointer),
+                text(&format!("{key:?}"))
+            ),
         }
     }
 }
@@ -197,8 +211,13 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
     if !needs_json && resp.status < 400 {
         return out;
     }
-    let body: Value = match serde_json::from_slice(&resp.body) {
-        Ok(v) => v,
+    let body: Value = match parse_body(&resp.body) {
+        Ok((v, duplicate)) => {
+            if let (true, Some(d)) = (needs_json, duplicate) {
+                out.push(d.mismatch());
+            }
+            v
+        }
         Err(e) => {
             if needs_json {
                 let error = if resp.body.is_empty() {
@@ -272,6 +291,125 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
         }
     }
     out
+}
+
+/// The first key found repeated in one object: the key, and the path of its object
+/// (innermost segment first, as it is filled in while the parse unwinds).
+#[derive(Debug, PartialEq)]
+struct Duplicate {
+    key: String,
+    reversed_path: Vec<String>,
+}
+
+impl Duplicate {
+    fn mismatch(self) -> Mismatch {
+        let mut pointer = String::new();
+        for seg in self.reversed_path.iter().rev() {
+            pointer.push('/');
+            pointer.push_str(&seg.replace('~', "~0").replace('/', "~1"));
+        }
+        Mismatch::DuplicateKey {
+            pointer,
+            key: self.key,
+        }
+    }
+}
+
+/// Parses a JSON body as `serde_json::from_slice` does (same value, same errors, same
+/// 128-level nesting limit), noting the first key repeated in an object on the way: one
+/// pass, no second parse of every response.
+fn parse_body(bytes: &[u8]) -> Result<(Value, Option<Duplicate>), serde_json::Error> {
+    let mut duplicate = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Node(&mut duplicate).deserialize(&mut de)?;
+    de.end()?;
+    Ok((value, duplicate))
+}
+
+/// One JSON value being built; records into the shared slot.
+struct Node<'a>(&'a mut Option<Duplicate>);
+
+impl Node<'_> {
+    /// Parses one child; if the duplicate was found inside it, `seg` leads to it.
+    fn child<T, E>(
+        &mut self,
+        seg: impl FnOnce() -> String,
+        parse: impl FnOnce(Node<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let had = self.0.is_some();
+        let v = parse(Node(self.0))?;
+        if let (false, Some(d)) = (had, self.0.as_mut()) {
+            d.reversed_path.push(seg());
+        }
+        Ok(v)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let i = items.len();
+            match self.child(|| i.to_string(), |n| seq.next_element_seed(n))? {
+                Some(v) => items.push(v),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = self.child(|| key.clone(), |n| map.next_value_seed(n))?;
+            match out.entry(key) {
+                Entry::Vacant(e) => {
+                    e.insert(value);
+                }
+                Entry::Occupied(mut e) => {
+                    // The last one wins, as in serde_json; the first repeat is noted.
+                    e.insert(value);
+                    if self.0.is_none() {
+                        *self.0 = Some(Duplicate {
+                            key: e.key().clone(),
+                            reversed_path: Vec::new(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 fn check_header(h: &HeaderCheck, resp: &Response, out: &mut Vec<Mismatch>) {
@@ -582,6 +720,48 @@ mod tests {
         assert_eq!(
             out[0].describe(&Redactor::new(["SECRET-1".to_owned()])),
             "header content-type: expected to start with \"application/json\", got \"text/plain; k=[REDACTED]\""
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_is_found_with_the_pointer_of_its_object() {
+        let parse =
+            |s: &str| parse_body(s.as_bytes()).map(|(v, d)| (v, d.map(Duplicate::mismatch)));
+        let (v, d) =
+            parse(r#"{"a":[{"x":1},{"b/c":{"k":1,"k":2,"k":3}}],"z":{"z":1,"z":1}}"#).unwrap();
+        assert_eq!(v, json!({"a":[{"x":1},{"b/c":{"k":3}}],"z":{"z":1}}));
+        assert_eq!(
+            d,
+            Some(Mismatch::DuplicateKey {
+                pointer: "/a/1/b~1c".into(),
+                key: "k".into()
+            })
+        );
+        let (v, d) = parse(r#"[1, 2.5, -3, null, true, "s", {}]"#).unwrap();
+        assert_eq!(v, json!([1, 2.5, -3, null, true, "s", {}]));
+        assert_eq!(d, None);
+        assert!(parse("[1] x").is_err());
+        let (_, d) = parse(r#"{"a":1,"a":2}"#).unwrap();
+        assert_eq!(
+            d.unwrap().describe(&Redactor::default()),
+            "body /: key \"a\" appears more than once in one object (JSON parsers disagree on which one counts)"
+        );
+
+        // In a judged body, a mismatch; nesting beyond 128 levels is refused at once.
+        let resp = response(200, r#"{"result":"success","result":"success"}"#);
+        let e = PlannedExpect {
+            body: Some(JsonTemplate::Literal(json!({"result": "success"}))),
+            ..expect(200)
+        };
+        assert_eq!(
+            kinds(&check(&e, &resp, &Vars::default())),
+            ["duplicate-key"]
+        );
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let out = check(&e, &response(200, &deep), &Vars::default());
+        assert_eq!(
+            out[0].describe(&Redactor::default()),
+            "body: not JSON (recursion limit exceeded)"
         );
     }
 

@@ -4,6 +4,9 @@
 //! `$ref`s between files resolve against the directory (`"$ref": "aom-error.schema.json"`)
 //! through a retriever that only serves the files already loaded: nothing is ever fetched
 //! over the network, and a `$ref` to anything else is a located load error.
+//!
+//! Schema files are read within the input limits (`spec::limits`): regular files only, at
+//! most 8 MiB, a leading byte order mark dropped; messages quoting them are cut short.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +15,7 @@ use std::sync::Arc;
 use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::Value;
 
+use crate::spec::limits::{clip_message, read_text};
 use crate::spec::locate::Location;
 
 /// Why the schemas directory cannot be used.
@@ -23,12 +27,9 @@ pub enum SchemaError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    /// A schema file cannot be read.
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A schema file cannot be read (or is not a regular file, or is too large).
+    #[error("{at}: {message}")]
+    Read { at: Location, message: String },
     /// A schema file is not JSON.
     #[error("{at}: invalid JSON: {message}")]
     Json { at: Location, message: String },
@@ -91,13 +92,13 @@ impl SchemaRegistry {
         let mut sources = HashMap::new();
         let mut docs = HashMap::new();
         for path in &files {
-            let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
-                path: path.clone(),
-                source,
+            let text = read_text(path).map_err(|e| SchemaError::Read {
+                at: Location::new(path, e.line, e.col),
+                message: e.message,
             })?;
             let value: Value = serde_json::from_str(&text).map_err(|e| SchemaError::Json {
                 at: Location::new(path, e.line(), e.column()),
-                message: strip_serde_position(&e.to_string()),
+                message: clip_message(&strip_serde_position(&e.to_string())).into_owned(),
             })?;
             let name = file_name(path);
             docs.insert(name.clone(), value);
@@ -118,10 +119,12 @@ impl SchemaRegistry {
                 })
                 .build(value)
                 .map_err(|e| {
+                    // jsonschema quotes the offending value whole: a 1 MB pattern would
+                    // be printed whole.
                     let message = e.to_string();
                     SchemaError::Compile {
                         at: locate_in_json(path, text, &message),
-                        message,
+                        message: clip_message(&message).into_owned(),
                     }
                 })?;
             compiled.insert(

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::auth::signer::Algorithm;
 use crate::auth::{AccessKeyPair, Credentials, Secret};
-use crate::spec::{Diagnostic, Location, Seg, locate::Locator};
+use crate::spec::{Diagnostic, Seg, locate::Locator};
 
 /// Capabilities a case may require. A target declares the ones it has; the embedded mock
 /// has all of them.
@@ -52,6 +52,18 @@ pub enum AuthKind {
     Aksk,
     /// IAM user + password, exchanged once for a token.
     Iam,
+}
+
+impl AuthKind {
+    /// As written in `--auth` and `auth.mode`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::None => "none",
+            AuthKind::Token => "token",
+            AuthKind::Aksk => "aksk",
+            AuthKind::Iam => "iam",
+        }
+    }
 }
 
 /// Where to get an IAM token (password method, project-scoped).
@@ -225,9 +237,12 @@ pub struct TargetArgs {
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    let Some((k, v)) = s.split_once('=') else {
+        return Err(format!("expected NAME=VALUE, got {s:?}"));
+    };
+    match crate::template::settable_name_problem(k) {
+        Some(problem) => Err(problem),
+        None => Ok((k.to_owned(), v.to_owned())),
     }
 }
 
@@ -266,6 +281,8 @@ pub enum TargetError {
 /// Reads the environment; a seam so tests can resolve targets without touching the
 /// process environment.
 pub trait Env {
+    /// The value of a variable that is set, even if empty (an empty credential is a
+    /// mistake to report, not a variable to ignore).
     fn get(&self, name: &str) -> Option<String>;
 }
 
@@ -274,25 +291,36 @@ pub struct ProcessEnv;
 
 impl Env for ProcessEnv {
     fn get(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok().filter(|v| !v.is_empty())
+        // Text that is not UTF-8 keeps a replacement character, which the credential
+        // check refuses, rather than looking unset.
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
     }
 }
 
-/// Parses a target file strictly, with located errors.
-pub fn load_file(path: &Path) -> Result<(TargetFile, Locator), TargetError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        TargetError::File(Diagnostic {
-            at: Location::new(path, 1, 1),
-            message: format!("cannot read target file: {e}"),
-        })
-    })?;
-    let locator = Locator::new(path, &text);
-    if let Some((at, message)) = locator.first_duplicate() {
-        return Err(TargetError::File(Diagnostic { at, message }));
+/// A credential from the environment: `None` when unset. Set but empty, or holding a
+/// control character (a pasted line break) or text that is not UTF-8, it is an error
+/// naming the variable — never showing the value: every request would carry it.
+fn credential(env: &dyn Env, var: &str) -> Result<Option<String>, String> {
+    match env.get(var) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Err(format!(
+            "environment variable {var} is set but empty: give it a value or unset it"
+        )),
+        Some(v)
+            if v.chars()
+                .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER) =>
+        {
+            Err(format!(
+                "environment variable {var} holds a control character (a line break?) or text that is not UTF-8; its value is not shown"
+            ))
+        }
+        Some(v) => Ok(Some(v)),
     }
-    let file: TargetFile = serde_yaml::from_str(&text)
-        .map_err(|e| TargetError::File(crate::spec::load::yaml_diagnostic(path, &e)))?;
-    Ok((file, locator))
+}
+
+/// Parses a target file strictly, with located errors, within the input limits.
+pub fn load_file(path: &Path) -> Result<(TargetFile, Locator), TargetError> {
+    crate::spec::load::parse_yaml(path).map_err(TargetError::File)
 }
 
 /// Builds one target from an optional file, flags and the environment.
@@ -402,6 +430,11 @@ pub fn resolve(
         }
     }
 
+    for name in tf.variables.keys() {
+        if let Some(problem) = crate::template::settable_name_problem(name) {
+            return Err(at(&["variables".into(), name.as_str().into()], problem));
+        }
+    }
     let mut variables = tf.variables.clone();
     variables.extend(args.vars.iter().cloned());
 
@@ -490,25 +523,19 @@ fn credentials(
         "AOM_IAM_PASSWORD",
     );
 
-    let mode = args.auth.or(af.and_then(|a| a.mode)).unwrap_or_else(|| {
-        if env.get(&token_env).is_some() {
-            AuthKind::Token
-        } else if env.get(&ak_env).is_some() && env.get(&sk_env).is_some() {
-            AuthKind::Aksk
-        } else if env.get(&pw_env).is_some() {
-            AuthKind::Iam
-        } else {
-            AuthKind::None
-        }
-    });
-    let need = |var: &str, what: &str| {
-        env.get(var).ok_or_else(|| {
-            at(
-                &["auth".into()],
-                format!("{what} is expected in environment variable {var}, which is not set"),
-            )
-        })
+    let mode = match args.auth.or(af.and_then(|a| a.mode)) {
+        Some(mode) => mode,
+        None => infer_mode(env, [&token_env, &ak_env, &sk_env, &pw_env], at)?,
     };
+    let need = |var: &str, what: &str| match credential(env, var) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(at(
+            &["auth".into()],
+            format!("{what} is expected in environment variable {var}, which is not set"),
+        )),
+        Err(problem) => Err(at(&["auth".into()], problem)),
+    };
+    let algorithm = signing_algorithm(args, af, mode, region, at)?;
     Ok(match mode {
         AuthKind::None => (Credentials::None, None),
         AuthKind::Token => (
@@ -516,39 +543,14 @@ fn credentials(
             None,
         ),
         AuthKind::Aksk => {
-            let algorithm_name = args
-                .signing_algorithm
-                .clone()
-                .or_else(|| af.and_then(|a| a.algorithm.clone()))
-                .unwrap_or_else(|| "SDK-HMAC-SHA256".into());
-            let algorithm = match algorithm_name.to_ascii_uppercase().as_str() {
-                "SDK-HMAC-SHA256" => Algorithm::SdkHmacSha256,
-                "V11-HMAC-SHA256" => Algorithm::V11HmacSha256 {
-                    region: region
-                        .ok_or_else(|| {
-                            at(
-                                &["auth".into(), "algorithm".into()],
-                                "V11-HMAC-SHA256 needs a region (`region:` or --region)".into(),
-                            )
-                        })?
-                        .to_owned(),
-                    service: "AOM".into(),
-                },
-                other => {
-                    return Err(at(
-                        &["auth".into(), "algorithm".into()],
-                        format!(
-                            "unknown signing algorithm {other:?}; use SDK-HMAC-SHA256 or V11-HMAC-SHA256"
-                        ),
-                    ));
-                }
-            };
+            let security_token =
+                credential(env, &st_env).map_err(|problem| at(&["auth".into()], problem))?;
             (
                 Credentials::AkSk(AccessKeyPair {
                     ak: need(&ak_env, "the access key")?,
                     sk: Secret::new(need(&sk_env, "the secret key")?),
-                    security_token: env.get(&st_env).map(Secret::new),
-                    algorithm,
+                    security_token: security_token.map(Secret::new),
+                    algorithm: algorithm.unwrap_or(Algorithm::SdkHmacSha256),
                 }),
                 None,
             )
@@ -592,6 +594,90 @@ fn credentials(
             )
         }
     })
+}
+
+/// The auth mode the environment implies: the one whose credentials are set. Credentials
+/// of several modes at once are a question, not something to pick silently.
+fn infer_mode(
+    env: &dyn Env,
+    [token, ak, sk, password]: [&str; 4],
+    at: &At<'_>,
+) -> Result<AuthKind, TargetError> {
+    let set = |var: &str| env.get(var).is_some();
+    let mut found: Vec<(AuthKind, String)> = Vec::new();
+    if set(token) {
+        found.push((AuthKind::Token, token.to_owned()));
+    }
+    if set(ak) && set(sk) {
+        found.push((AuthKind::Aksk, format!("{ak} and {sk}")));
+    }
+    if set(password) {
+        found.push((AuthKind::Iam, password.to_owned()));
+    }
+    match found.as_slice() {
+        [] => Ok(AuthKind::None),
+        [(mode, _)] => Ok(*mode),
+        several => {
+            let vars: Vec<&str> = several.iter().map(|(_, v)| v.as_str()).collect();
+            let modes: Vec<&str> = several.iter().map(|(m, _)| m.as_str()).collect();
+            Err(at(
+                &["auth".into()],
+                format!(
+                    "credentials for more than one auth mode are set ({}): choose with --auth {} (or AOM_AUTH, or `auth.mode` in a target file)",
+                    vars.join("; "),
+                    modes.join("|")
+                ),
+            ))
+        }
+    }
+}
+
+/// The AK/SK signing algorithm, when one is given (flag, env or file). Given with
+/// another auth mode it would be silently unused: an error.
+fn signing_algorithm(
+    args: &TargetArgs,
+    af: Option<&AuthFile>,
+    mode: AuthKind,
+    region: Option<&str>,
+    at: &At<'_>,
+) -> Result<Option<Algorithm>, TargetError> {
+    let Some(name) = args
+        .signing_algorithm
+        .clone()
+        .or_else(|| af.and_then(|a| a.algorithm.clone()))
+    else {
+        return Ok(None);
+    };
+    let here = || vec![Seg::from("auth"), Seg::from("algorithm")];
+    let upper = name.to_ascii_uppercase();
+    if !matches!(upper.as_str(), "SDK-HMAC-SHA256" | "V11-HMAC-SHA256") {
+        return Err(at(
+            &here(),
+            format!("unknown signing algorithm {upper:?}; use SDK-HMAC-SHA256 or V11-HMAC-SHA256"),
+        ));
+    }
+    if mode != AuthKind::Aksk {
+        return Err(at(
+            &here(),
+            format!(
+                "a signing algorithm (--signing-algorithm, AOM_SIGNING_ALGORITHM or `auth.algorithm`) is for AK/SK signing, but the auth mode is {}",
+                mode.as_str()
+            ),
+        ));
+    }
+    if upper == "SDK-HMAC-SHA256" {
+        return Ok(Some(Algorithm::SdkHmacSha256));
+    }
+    let region = region.ok_or_else(|| {
+        at(
+            &here(),
+            "V11-HMAC-SHA256 needs a region (`region:` or --region)".into(),
+        )
+    })?;
+    Ok(Some(Algorithm::V11HmacSha256 {
+        region: region.to_owned(),
+        service: "AOM".into(),
+    }))
 }
 
 #[cfg(test)]
@@ -715,6 +801,8 @@ mod tests {
         let args = TargetArgs {
             iam_user: Some("u".into()),
             iam_domain: Some("d".into()),
+            // A signing algorithm is for AK/SK only.
+            signing_algorithm: None,
             ..args
         };
         let t = resolve(None, &args, &env).unwrap();
@@ -744,6 +832,58 @@ mod tests {
         assert!(e.contains("plain http:// to aom.example.com"), "{e}");
         args.endpoint = Some("https://aom.example.com".into());
         assert!(resolve(None, &args, &env).is_ok());
+    }
+
+    #[test]
+    fn credential_and_variable_problems_in_a_target_file_are_located() {
+        let (_d, p, f, l) = file(
+            "region: cn-north-4\nproject_id: 0123456789abcdef0123456789abcdef\nauth:\n  mode: token\n  algorithm: V11-HMAC-SHA256\n",
+        );
+        let env = MapEnv(HashMap::from([("AOM_AUTH_TOKEN", "tok-1")]));
+        let e = resolve(Some((&p, &f, &l)), &TargetArgs::default(), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("t.yaml:5:14: a signing algorithm (--signing-algorithm, AOM_SIGNING_ALGORITHM or `auth.algorithm`) is for AK/SK signing, but the auth mode is token"),
+            "{e}"
+        );
+        let (_d, p, f, l) = file(
+            "region: cn-north-4\nproject_id: 0123456789abcdef0123456789abcdef\nvariables:\n  case_uid: x\n",
+        );
+        let e = resolve(Some((&p, &f, &l)), &TargetArgs::default(), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.yaml:4:13: \"case_uid\" is built in"), "{e}");
+
+        let args = TargetArgs {
+            region: Some("cn-north-4".into()),
+            project_id: Some("0123456789abcdef0123456789abcdef".into()),
+            auth: Some(AuthKind::Aksk),
+            ..TargetArgs::default()
+        };
+        for (value, problem) in [
+            ("", "is set but empty"),
+            ("s\tk", "holds a control character"),
+        ] {
+            let env = MapEnv(HashMap::from([
+                ("CLOUD_SDK_AK", "ak"),
+                ("CLOUD_SDK_SK", value),
+            ]));
+            let e = resolve(None, &args, &env).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "environment variable CLOUD_SDK_SK {problem}{}",
+                    if value.is_empty() {
+                        ": give it a value or unset it"
+                    } else {
+                        " (a line break?) or text that is not UTF-8; its value is not shown"
+                    }
+                )
+            );
+        }
+        assert_eq!(parse_var("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert!(parse_var("env.HOME=x").is_err());
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! Compiling checks every variable against the names known at that point (target
 //! variables, built-ins, earlier captures) so an unknown variable is a load error, not a
 //! runtime surprise. `{{env.NAME}}` is read from the environment at compile time.
+//!
+//! Also the rule for names that *set* variables (captures, `variables:`, `--var`): a name
+//! a template can refer to, and not one the harness sets itself.
 
 use std::collections::HashMap;
 
@@ -23,6 +26,40 @@ pub enum TemplateError {
     /// `{{env.NAME}}` with NAME unset.
     #[error("environment variable `{0}` is not set")]
     MissingEnv(String),
+}
+
+/// Variables the harness sets itself: a capture, `--var` or `variables:` entry of the
+/// same name would silently lose to it (or, for `project_id`, win over the target's).
+pub const RESERVED: &[(&str, &str)] = &[
+    ("project_id", "the target's project id"),
+    ("run_id", "set once per run"),
+    ("case_uid", "set once per case"),
+];
+
+/// Whether `name` may appear in `{{name}}`: letters, digits, `_`, `-`, `.`.
+pub fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Why `name` cannot be given a value (by a capture, `--var` or `variables:`), if so.
+pub fn settable_name_problem(name: &str) -> Option<String> {
+    if !is_name(name) {
+        return Some(format!(
+            "{name:?} is not a variable name (letters, digits, `_`, `-`, `.`)"
+        ));
+    }
+    if name.starts_with("env.") {
+        return Some(format!(
+            "{name:?} cannot be set: `{{{{env.NAME}}}}` reads the environment"
+        ));
+    }
+    RESERVED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, what)| format!("\"{n}\" is built in ({what}) and cannot be set here"))
 }
 
 /// The variables a template may use at one point of a case.
@@ -69,11 +106,7 @@ impl Template {
                 .find("}}")
                 .ok_or_else(|| TemplateError::Unclosed(src.to_owned()))?;
             let name = after[..end].trim();
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            {
+            if !is_name(name) {
                 return Err(TemplateError::BadName(name.to_owned()));
             }
             if let Some(env) = name.strip_prefix("env.") {
@@ -248,6 +281,21 @@ mod tests {
             Template::compile("{{a b}}", &scope),
             Err(TemplateError::BadName(_))
         ));
+    }
+
+    #[test]
+    fn settable_names_are_template_names_that_the_harness_does_not_set() {
+        assert_eq!(settable_name_problem("workflow_id"), None);
+        assert_eq!(settable_name_problem("a.b-c"), None);
+        let bad = |n: &str| settable_name_problem(n).unwrap_or_default();
+        assert!(bad("a b").contains("is not a variable name"));
+        assert!(bad("").contains("is not a variable name"));
+        assert!(bad("env.HOME").contains("reads the environment"));
+        assert_eq!(
+            bad("project_id"),
+            "\"project_id\" is built in (the target's project id) and cannot be set here"
+        );
+        assert!(bad("case_uid").contains("built in"));
     }
 
     #[test]

@@ -5,17 +5,18 @@
 pub mod coverage;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::schema::{CompiledSchema, SchemaRegistry};
+use crate::spec::limits::{MAX_CASE_STEPS, MAX_SUITE_STEPS};
 use crate::spec::locate::{Location, Locator, Seg};
 use crate::spec::model::{
     AuthMode, CaseFile, HeaderMatch, Method, RequestSpec, SchemaChoice, Step,
 };
 use crate::spec::{Diagnostics, SpecFile};
 use crate::target::{is_known_capability, known_capabilities};
-use crate::template::{JsonTemplate, Scope, Template, TemplateError};
+use crate::template::{JsonTemplate, Scope, Template, TemplateError, settable_name_problem};
 
 /// Variables every case has without declaring them.
 pub const BUILTINS: &[&str] = &["run_id", "case_uid"];
@@ -202,6 +203,18 @@ pub fn build(
         }
     }
 
+    for f in files {
+        for name in f.doc.variables.keys() {
+            if let Some(problem) = settable_name_problem(name) {
+                diags.push(
+                    f.locator
+                        .key(&[Seg::from("variables"), Seg::from(name.as_str())]),
+                    problem,
+                );
+            }
+        }
+    }
+
     let planner = Planner {
         ops: &ops,
         fixtures: &fixtures,
@@ -215,9 +228,14 @@ pub fn build(
         }
     }
     let mut ids: HashMap<String, Location> = HashMap::new();
-    for (f, op) in files.iter().zip(&op_of_file) {
+    let mut suite_steps_left = MAX_SUITE_STEPS;
+    'files: for (f, op) in files.iter().zip(&op_of_file) {
         let defaults = &f.doc.variables;
         for (i, case) in f.doc.cases.iter().enumerate() {
+            if suite_steps_left == 0 {
+                // Reported once, where the limit was reached: planning stops there.
+                break 'files;
+            }
             let base = [Seg::from("cases"), Seg::from(i)];
             let at = f.locator.value(&base);
             let mut scope = CaseScope::new(target_vars, defaults);
@@ -239,19 +257,21 @@ pub fn build(
                 }
             }
 
+            if let Some(problem) = case_name_problem(&case.name) {
+                diags.push(f.locator.value(&loc(&["name".into()])), problem);
+            }
+
             let mut setup = Vec::new();
+            let mut ex = Expansion::new(&f.path, suite_steps_left);
             for (j, step) in case.setup.iter().enumerate() {
                 let path = loc(&["setup".into(), j.into()]);
-                planner.step(
-                    f,
-                    &path,
-                    step,
-                    &mut scope,
-                    &mut setup,
-                    &mut diags,
-                    &mut Vec::new(),
-                );
+                ex.top = f.locator.value(&path);
+                planner.step(f, &path, step, &mut scope, &mut setup, &mut diags, &mut ex);
+                if ex.exhausted {
+                    break;
+                }
             }
+            suite_steps_left = ex.suite_left;
 
             let request = planner.request(
                 f,
@@ -356,6 +376,12 @@ fn operation(f: &SpecFile, schemas: &SchemaRegistry, diags: &mut Diagnostics) ->
     if responses.is_empty() {
         diags.push(loc.value(&["responses".into()]), "no documented responses");
     }
+    check_header_names(
+        f,
+        &["response_headers".into()],
+        doc.response_headers.keys(),
+        diags,
+    );
     Operation {
         name: doc.operation.clone(),
         method: doc.method,
@@ -378,6 +404,12 @@ fn captures(
 ) -> Vec<(String, String)> {
     map.iter()
         .map(|(var, ptr)| {
+            if let Some(problem) = settable_name_problem(var) {
+                diags.push(
+                    f.locator.key(&with(path, &[var.as_str().into()])),
+                    format!("capture: {problem}"),
+                );
+            }
             if !(ptr.is_empty() || ptr.starts_with('/')) {
                 diags.push(
                     f.locator.value(&with(path, &[var.as_str().into()])),
@@ -387,6 +419,30 @@ fn captures(
             (var.clone(), ptr.clone())
         })
         .collect()
+}
+
+/// RFC 7230 `token`: what an HTTP header name may be made of. Anything else cannot be
+/// sent (every case using it would fail the same way) and can never be received.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Every header name of `names` (at `path` in `f`) that is not one, reported.
+fn check_header_names<'n>(
+    f: &SpecFile,
+    path: &[Seg],
+    names: impl Iterator<Item = &'n String>,
+    diags: &mut Diagnostics,
+) {
+    for name in names.filter(|n| !is_header_name(n)) {
+        diags.push(
+            f.locator.key(&with(path, &[name.as_str().into()])),
+            format!("{name:?} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"),
+        );
+    }
 }
 
 fn header_checks(h: &BTreeMap<String, HeaderMatch>) -> Vec<HeaderCheck> {
@@ -456,6 +512,68 @@ impl Scope for CaseScope<'_> {
     }
 }
 
+/// One case's setup as it is expanded: the fixtures being expanded (to find cycles), the
+/// files whose variables are in scope, and what is left of the step limits
+/// ([`MAX_CASE_STEPS`], [`MAX_SUITE_STEPS`]). Every `use:` and every call counts: fixtures
+/// that each use the next one twice double at each level, 2^30 steps from 1 KB.
+struct Expansion<'a> {
+    using: Vec<String>,
+    merged: Vec<&'a Path>,
+    /// The case's top-level step being expanded: where a limit is reported.
+    top: Location,
+    case_left: usize,
+    suite_left: usize,
+    /// A limit ran out (and was reported): nothing more is expanded.
+    exhausted: bool,
+}
+
+impl<'a> Expansion<'a> {
+    fn new(case_file: &'a Path, suite_left: usize) -> Self {
+        Expansion {
+            using: Vec::new(),
+            merged: vec![case_file],
+            top: Location::new(case_file, 1, 1),
+            case_left: MAX_CASE_STEPS,
+            suite_left,
+            exhausted: false,
+        }
+    }
+
+    /// Counts one step; false (with the limit reported once) when none is left.
+    fn take_one(&mut self, diags: &mut Diagnostics) -> bool {
+        if self.exhausted {
+            return false;
+        }
+        let message = if self.case_left == 0 {
+            format!(
+                "this step expands to more than {MAX_CASE_STEPS} setup steps (fixtures using fixtures), the most a case may have"
+            )
+        } else if self.suite_left == 0 {
+            format!(
+                "the suite expands to more than {MAX_SUITE_STEPS} setup steps in all, the most a suite may have; planning stopped here"
+            )
+        } else {
+            self.case_left -= 1;
+            self.suite_left -= 1;
+            return true;
+        };
+        diags.push(self.top.clone(), message);
+        self.exhausted = true;
+        false
+    }
+}
+
+/// Why a case name cannot be a trial name, if so.
+fn case_name_problem(name: &str) -> Option<&'static str> {
+    if name.trim().is_empty() {
+        Some("a case needs a name: it is the trial's name")
+    } else if name.chars().any(char::is_control) {
+        Some("a case name is one line of text, without control characters")
+    } else {
+        None
+    }
+}
+
 struct Planner<'a> {
     ops: &'a HashMap<String, Arc<Operation>>,
     fixtures: &'a HashMap<&'a str, (&'a SpecFile, &'a Vec<Step>)>,
@@ -468,7 +586,7 @@ fn with(path: &[Seg], rest: &[Seg]) -> Vec<Seg> {
     p
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     #[allow(clippy::too_many_arguments)]
     fn step(
         &self,
@@ -478,8 +596,11 @@ impl Planner<'_> {
         scope: &mut CaseScope<'_>,
         out: &mut Vec<PlannedStep>,
         diags: &mut Diagnostics,
-        using: &mut Vec<String>,
+        ex: &mut Expansion<'a>,
     ) {
+        if !ex.take_one(diags) {
+            return;
+        }
         let at = f.locator.value(path);
         match (&step.use_fixture, &step.call) {
             (Some(name), None) => {
@@ -499,8 +620,8 @@ impl Planner<'_> {
                     );
                     return;
                 };
-                if let Some(first) = using.iter().position(|u| u == name) {
-                    let mut chain = using[first..].to_vec();
+                if let Some(first) = ex.using.iter().position(|u| u == name) {
+                    let mut chain = ex.using[first..].to_vec();
                     chain.push(name.clone());
                     diags.push(
                         f.locator.value(&with(path, &["use".into()])),
@@ -509,20 +630,27 @@ impl Planner<'_> {
                     return;
                 }
                 // A fixture's own file variables are visible in its steps (the case's
-                // file wins on a clash).
-                for (k, v) in &ff.doc.variables {
-                    scope.defaults.entry(k.clone()).or_insert_with(|| v.clone());
+                // file wins on a clash). Once per file and case: a fixture may be used
+                // hundreds of times.
+                if !ex.merged.contains(&ff.path.as_path()) {
+                    for (k, v) in &ff.doc.variables {
+                        scope.defaults.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                    ex.merged.push(&ff.path);
                 }
-                using.push(name.clone());
+                ex.using.push(name.clone());
                 for (k, s) in steps.iter().enumerate() {
                     let p = [
                         Seg::from("fixtures"),
                         Seg::from(name.as_str()),
                         Seg::from(k),
                     ];
-                    self.step(ff, &p, s, scope, out, diags, using);
+                    self.step(ff, &p, s, scope, out, diags, ex);
+                    if ex.exhausted {
+                        break;
+                    }
                 }
-                using.pop();
+                ex.using.pop();
             }
             (None, Some(call)) => {
                 let Some(op) = self.ops.get(call) else {
@@ -655,11 +783,21 @@ impl Planner<'_> {
                 query.push((k.clone(), t));
             }
         }
+        check_header_names(
+            f,
+            &with(path, &["headers".into()]),
+            spec.headers.keys(),
+            diags,
+        );
         let mut headers = Vec::new();
         for (k, v) in &spec.headers {
             let p = with(path, &["headers".into(), k.as_str().into()]);
             match v {
                 None => headers.push((k.clone(), None)),
+                Some(v) if v.chars().any(|c| c.is_control() && c != '\t') => diags.push(
+                    f.locator.value(&p),
+                    "a header value cannot hold control characters (a line break?)",
+                ),
                 Some(v) => {
                     if let Some(t) = self.template(f, &p, v, scope, diags) {
                         headers.push((k.clone(), Some(t)));
@@ -773,6 +911,7 @@ impl Planner<'_> {
             .body_equals
             .as_ref()
             .and_then(|v| self.json(f, &with(path, &["body_equals".into()]), v, scope, diags));
+        check_header_names(f, &with(path, &["headers".into()]), e.headers.keys(), diags);
         let mut headers = op.response_headers.clone();
         headers.extend(header_checks(&e.headers));
         (diags.0.len() == before).then_some(PlannedExpect {

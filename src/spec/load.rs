@@ -1,8 +1,12 @@
-//! Reading case files strictly, with every problem located at `file:line:col`.
+//! Reading case files strictly, with every problem located at `file:line:col`; also the
+//! YAML reading shared with target files ([`parse_yaml`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+
+use super::limits;
 use super::locate::{Location, Locator};
 use super::model::CaseFile;
 
@@ -11,6 +15,19 @@ use super::model::CaseFile;
 pub struct Diagnostic {
     pub at: Location,
     pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic whose message is cut to [`limits::MAX_MESSAGE_CHARS`]: messages quote
+    /// the input, which may be a megabyte long.
+    pub fn new(at: Location, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let message = match limits::clip_message(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(clipped) => clipped,
+        };
+        Diagnostic { at, message }
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -25,10 +42,7 @@ pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
     pub fn push(&mut self, at: Location, message: impl Into<String>) {
-        self.0.push(Diagnostic {
-            at,
-            message: message.into(),
-        });
+        self.0.push(Diagnostic::new(at, message));
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -108,23 +122,27 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Parses one file. serde_yaml reports syntax errors, unknown fields and wrong types with
-/// a position; that position is moved to the front, rustc style.
+/// Parses one case file.
 pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
-    let source = std::fs::read_to_string(path).map_err(|e| Diagnostic {
-        at: Location::new(path, 1, 1),
-        message: format!("cannot read: {e}"),
-    })?;
-    let locator = Locator::new(path, &source);
-    if let Some((at, message)) = locator.first_duplicate() {
-        return Err(Diagnostic { at, message });
-    }
-    let doc: CaseFile = serde_yaml::from_str(&source).map_err(|e| yaml_diagnostic(path, &e))?;
+    let (doc, locator) = parse_yaml::<CaseFile>(path)?;
     Ok(SpecFile {
         path: path.to_owned(),
         doc,
         locator,
     })
+}
+
+/// Reads a YAML file within the input limits, walks it for locations and structural
+/// problems (see [`Locator::new`]), then deserializes it. serde_yaml reports syntax
+/// errors, unknown fields and wrong types with a position; that position is moved to the
+/// front, rustc style.
+pub fn parse_yaml<T: DeserializeOwned>(path: &Path) -> Result<(T, Locator), Diagnostic> {
+    let source = limits::read_text(path)
+        .map_err(|e| Diagnostic::new(Location::new(path, e.line, e.col), e.message))?;
+    let locator =
+        Locator::new(path, &source).map_err(|(at, message)| Diagnostic::new(at, message))?;
+    let doc = serde_yaml::from_str(&source).map_err(|e| yaml_diagnostic(path, &e))?;
+    Ok((doc, locator))
 }
 
 /// A serde_yaml error as a located diagnostic. serde_yaml ends messages with " at line L
@@ -134,10 +152,7 @@ pub fn yaml_diagnostic(path: &Path, e: &serde_yaml::Error) -> Diagnostic {
     let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
     let msg = e.to_string();
     let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
-    Diagnostic {
-        at: Location::new(path, line, col),
-        message: msg.replace('`', "\""),
-    }
+    Diagnostic::new(Location::new(path, line, col), msg.replace('`', "\""))
 }
 
 #[cfg(test)]

@@ -1,17 +1,25 @@
-//! Source locations for YAML nodes.
+//! Source locations for YAML nodes, and the structural checks made while finding them.
 //!
-//! serde gives us typed values but no spans, so every case file is also walked once with
-//! yaml-rust2's event parser, recording where each node starts. Errors found after
-//! deserialization (an unknown variable, a missing schema file, an undocumented status)
-//! are then reported at `file:line:col` like rustc does.
+//! serde gives us typed values but no spans, so every case file (and target file) is
+//! first walked once with yaml-rust2's event parser, recording where each node starts.
+//! Errors found after deserialization (an unknown variable, a missing schema file, an
+//! undocumented status) are then reported at `file:line:col` like rustc does.
+//!
+//! The same walk refuses, before serde sees the file, what serde would accept silently
+//! or pay dearly for: a key repeated in one mapping, YAML tags, a second document,
+//! nesting deeper than [`MAX_YAML_DEPTH`], and aliases expanding beyond
+//! [`MAX_YAML_NODES`] (serde_yaml allows 100 alias expansions per event: megabytes from
+//! kilobytes). It stops at the first problem, so its cost is linear in the file.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::Marker;
+
+use super::limits::{MAX_YAML_DEPTH, MAX_YAML_NODES};
 
 /// A position in a source file (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -59,283 +67,362 @@ impl From<usize> for Seg {
 /// Where every node of one YAML document starts. For a mapping entry the position of its
 /// *key* is kept as well, since "unknown field" style messages point at the key.
 ///
-/// Loading records only the shallow nodes every case needs (cases, their names, setup
-/// steps); deeper nodes are only wanted for error messages, so the full walk happens on
-/// the first deep lookup. A 10,000-case suite loads without hashing every leaf.
+/// Paths are kept as 64-bit hashes, built segment by segment while walking: memory stays
+/// proportional to the number of nodes however deep they are (a path cloned per node
+/// would be quadratic in the depth). A collision could only misplace an error message.
 #[derive(Debug)]
 pub struct Locator {
     file: PathBuf,
-    source: String,
-    shallow: Maps,
-    full: OnceLock<Maps>,
+    values: HashMap<PathHash, Pos>,
+    keys: HashMap<PathHash, Pos>,
 }
-
-/// Paths up to this many segments are recorded when a file is loaded
-/// (`cases.3.setup.1` is 4).
-const EAGER_DEPTH: usize = 4;
 
 /// A line and column.
 type Pos = (usize, usize);
 
-/// A key that repeats in its mapping: the key, where it repeats, where it first was.
-type Duplicate = (String, Pos, Pos);
+/// The hash of a path from the document root.
+type PathHash = u64;
 
-#[derive(Debug, Default)]
-struct Maps {
-    values: HashMap<Vec<Seg>, (usize, usize)>,
-    keys: HashMap<Vec<Seg>, (usize, usize)>,
-    /// Keys that repeat in their mapping.
-    duplicates: Vec<Duplicate>,
+/// The document root's path (no segments).
+const ROOT: PathHash = 0;
+
+/// What the walk refuses, and where.
+type Refusal = (Pos, String);
+
+fn child(parent: PathHash, seg: &Seg) -> PathHash {
+    let mut h = DefaultHasher::new();
+    parent.hash(&mut h);
+    seg.hash(&mut h);
+    h.finish()
 }
 
-impl Maps {
-    /// Walks `source`, recording nodes up to `max_depth` segments deep. A document the
-    /// event parser rejects yields what was seen before the error: the serde pass
-    /// reports syntax errors with their own location.
-    fn walk(source: &str, max_depth: usize) -> Maps {
-        let mut walker = Walker {
-            max_depth,
-            ..Walker::default()
-        };
-        let mut parser = Parser::new_from_str(source);
-        let _ = parser.load(&mut walker, false);
-        walker.maps
+/// The hashes of `path` and of each of its ancestors, the root first.
+fn prefix_hashes(path: &[Seg]) -> Vec<PathHash> {
+    let mut out = Vec::with_capacity(path.len() + 1);
+    out.push(ROOT);
+    for seg in path {
+        let parent = out.last().copied().unwrap_or(ROOT);
+        out.push(child(parent, seg));
     }
+    out
 }
 
 impl Locator {
-    pub fn new(file: &Path, source: &str) -> Self {
-        Locator {
+    /// Walks `source`. The first structural problem (see the module docs) or syntax error
+    /// ends the walk and is returned, located; serde must not see such a file.
+    pub fn new(file: &Path, source: &str) -> Result<Self, (Location, String)> {
+        let mut walker = Walker::default();
+        walker
+            .walk(source)
+            .map_err(|((line, col), message)| (Location::new(file, line, col), message))?;
+        Ok(Locator {
             file: file.to_owned(),
-            source: source.to_owned(),
-            shallow: Maps::walk(source, EAGER_DEPTH),
-            full: OnceLock::new(),
-        }
-    }
-
-    fn maps(&self, path: &[Seg]) -> &Maps {
-        if path.len() <= EAGER_DEPTH {
-            &self.shallow
-        } else {
-            self.full
-                .get_or_init(|| Maps::walk(&self.source, usize::MAX))
-        }
-    }
-
-    /// The first key that repeats within one mapping. YAML parsers keep the last value
-    /// silently (serde_yaml reports struct fields only, without a position), which would
-    /// let a second `200:` quietly replace the first.
-    pub fn first_duplicate(&self) -> Option<(Location, String)> {
-        self.shallow.duplicates.first().map(|(key, at, first)| {
-            (
-                Location::new(&self.file, at.0, at.1),
-                format!(
-                    "duplicate key \"{key}\" (first at line {}, column {})",
-                    first.0, first.1
-                ),
-            )
+            values: walker.values,
+            keys: walker.keys,
         })
     }
 
     /// The location of the node at `path`, or of its nearest ancestor that exists.
     pub fn value(&self, path: &[Seg]) -> Location {
-        let map = &self.maps(path).values;
-        let mut path = path.to_vec();
-        loop {
-            if let Some(&(line, col)) = map.get(&path) {
-                return Location::new(&self.file, line, col);
-            }
-            if path.pop().is_none() {
-                return Location::new(&self.file, 1, 1);
-            }
-        }
+        let found = prefix_hashes(path)
+            .iter()
+            .rev()
+            .find_map(|h| self.values.get(h).copied());
+        let (line, col) = found.unwrap_or((1, 1));
+        Location::new(&self.file, line, col)
     }
 
     /// The location of the key of the mapping entry at `path` (falls back to the value).
     pub fn key(&self, path: &[Seg]) -> Location {
-        match self.maps(path).keys.get(path) {
+        let hash = prefix_hashes(path).last().copied().unwrap_or(ROOT);
+        match self.keys.get(&hash) {
             Some(&(line, col)) => Location::new(&self.file, line, col),
             None => self.value(path),
         }
     }
 }
 
-enum Frame {
+enum Kind {
     /// `first` is true until the first key is seen: a block mapping's start marker lies
     /// past its first key, so the first key's position stands for the mapping.
     Map {
-        pending_key: Option<String>,
+        /// The path of the value that comes next, once its key has been read.
+        pending: Option<PathHash>,
         first: bool,
         /// Keys seen so far, with their position.
-        seen: HashMap<String, (usize, usize)>,
+        seen: HashMap<String, Pos>,
     },
     Seq {
         next: usize,
     },
 }
 
+/// One open collection.
+struct Frame {
+    kind: Kind,
+    hash: PathHash,
+    /// A (complex) mapping key rather than a value.
+    is_key: bool,
+    /// Its anchor id (0: none), and the node count when it opened: its expanded size is
+    /// known when it closes.
+    anchor: usize,
+    opened_at: usize,
+}
+
 #[derive(Default)]
 struct Walker {
-    max_depth: usize,
-    /// Per open collection: whether it is a (complex) mapping key.
-    complex_key: Vec<bool>,
-    /// Anchored scalars by anchor id, to read `*alias` keys.
-    anchors: HashMap<usize, String>,
-    /// How many open collections pushed no path segment (only the root).
-    rootless: usize,
     stack: Vec<Frame>,
-    path: Vec<Seg>,
-    maps: Maps,
+    /// Anchored scalars by anchor id, to read `*alias` keys.
+    scalars: HashMap<usize, String>,
+    /// The expanded node count of every complete anchored node.
+    sizes: HashMap<usize, usize>,
+    /// Nodes so far, aliases expanded.
+    nodes: usize,
+    aliased: bool,
+    documents: usize,
+    values: HashMap<PathHash, Pos>,
+    keys: HashMap<PathHash, Pos>,
 }
 
-impl Walker {
-    /// The segment of the node that starts now, or `None` when the node is a mapping key
-    /// rather than a value (or the document root).
-    fn enter(&mut self) -> Option<Seg> {
-        match self.stack.last_mut() {
-            None => None,
-            Some(Frame::Seq { next }) => {
-                *next += 1;
-                Some(Seg::Index(*next - 1))
-            }
-            Some(Frame::Map { pending_key, .. }) => pending_key.take().map(Seg::Key),
-        }
-    }
-
-    fn record_value(&mut self, at: (usize, usize)) {
-        if self.path.len() <= self.max_depth {
-            self.maps.values.insert(self.path.clone(), at);
-        }
-    }
-}
-
-fn pos(mark: Marker) -> (usize, usize) {
+fn pos(mark: Marker) -> Pos {
     // yaml-rust2 markers: 1-based lines, 0-based columns.
     (mark.line(), mark.col() + 1)
 }
 
-impl MarkedEventReceiver for Walker {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        match ev {
-            Event::Scalar(value, _, anchor, _) => {
-                if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+impl Walker {
+    /// Drives the parser one event at a time (its own `load` recurses once per level,
+    /// and could not be stopped early).
+    fn walk(&mut self, source: &str) -> Result<(), Refusal> {
+        let mut parser = Parser::new_from_str(source);
+        loop {
+            let (ev, mark) = parser.next_token().map_err(|e| {
+                // The scanner's own limit (255 flow levels) can trip while it reads ahead,
+                // before this walk sees the 65th level: the same problem, said the same way.
+                let info = match e.info() {
+                    "recursion limit exceeded" => too_deep(),
+                    info => info.to_owned(),
+                };
+                (pos(*e.marker()), info)
+            })?;
+            let at = pos(mark);
+            match ev {
+                Event::StreamEnd => return Ok(()),
+                Event::DocumentStart => self.document(at)?,
+                Event::Scalar(value, _, anchor, tag) => {
+                    refuse_tag(tag.as_ref(), at)?;
+                    self.count(1, at)?;
+                    if anchor > 0 {
+                        self.scalars.insert(anchor, value.clone());
+                        self.sizes.insert(anchor, 1);
+                    }
+                    self.scalar(value, at)?;
                 }
-                if self.at_key() {
-                    self.key(value, pos(mark));
-                } else if let Some(seg) = self.enter() {
-                    self.path.push(seg);
-                    self.record_value(pos(mark));
-                    self.path.pop();
-                } else {
-                    self.record_value(pos(mark));
+                Event::Alias(anchor) => self.alias(anchor, at)?,
+                Event::MappingStart(anchor, tag) => {
+                    refuse_tag(tag.as_ref(), at)?;
+                    self.open(true, anchor, at)?;
                 }
-            }
-            Event::Alias(anchor) if self.at_key() => {
-                // `*k :` as a key: it is the anchored scalar's text, and may repeat a key.
-                let value = self
-                    .anchors
-                    .get(&anchor)
-                    .cloned()
-                    .unwrap_or_else(|| "*".into());
-                self.key(value, pos(mark));
-            }
-            Event::Alias(_) => {
-                if let Some(seg) = self.enter() {
-                    self.path.push(seg);
-                    self.record_value(pos(mark));
-                    self.path.pop();
+                Event::SequenceStart(anchor, tag) => {
+                    refuse_tag(tag.as_ref(), at)?;
+                    self.open(false, anchor, at)?;
                 }
+                Event::MappingEnd | Event::SequenceEnd => self.close(),
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
             }
-            _ => self.structure(ev, mark),
         }
     }
-}
 
-impl Walker {
+    /// serde reads one document, but would parse every later one to say so.
+    fn document(&mut self, at: Pos) -> Result<(), Refusal> {
+        self.documents += 1;
+        if self.documents > 1 {
+            return Err((
+                at,
+                "a second YAML document starts here: a file holds one document".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts `n` more nodes against [`MAX_YAML_NODES`].
+    fn count(&mut self, n: usize, at: Pos) -> Result<(), Refusal> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes <= MAX_YAML_NODES {
+            return Ok(());
+        }
+        let what = if self.aliased {
+            "with its aliases expanded, this file holds"
+        } else {
+            "this file holds"
+        };
+        Err((
+            at,
+            format!("{what} more than {MAX_YAML_NODES} YAML nodes, the most a file may hold"),
+        ))
+    }
+
     /// Whether the next node is a mapping key.
     fn at_key(&self) -> bool {
         matches!(
             self.stack.last(),
-            Some(Frame::Map {
-                pending_key: None,
+            Some(Frame {
+                kind: Kind::Map { pending: None, .. },
                 ..
             })
         )
     }
 
-    /// A scalar (or aliased) key of the current mapping.
-    fn key(&mut self, value: String, at: Pos) {
-        let deep = self.path.len() + 1 > self.max_depth;
-        let shallow_enough = self.path.len() <= self.max_depth;
-        if let Some(Frame::Map {
-            pending_key,
-            first,
-            seen,
-        }) = self.stack.last_mut()
-        {
-            if let Some(prev) = seen.insert(value.clone(), at) {
-                self.maps.duplicates.push((value.clone(), at, prev));
+    /// The path of the value node that starts now (the caller checked it is no key).
+    fn enter_value(&mut self) -> PathHash {
+        let Some(frame) = self.stack.last_mut() else {
+            return ROOT;
+        };
+        match &mut frame.kind {
+            Kind::Seq { next } => {
+                *next += 1;
+                child(frame.hash, &Seg::Index(*next - 1))
             }
-            let first = std::mem::take(first);
-            *pending_key = Some(value.clone());
-            if first && shallow_enough {
-                self.maps.values.insert(self.path.clone(), at);
-            }
-            if !deep {
-                let mut p = self.path.clone();
-                p.push(Seg::Key(value));
-                self.maps.keys.insert(p, at);
-            }
+            Kind::Map { pending, .. } => pending.take().unwrap_or(frame.hash),
         }
     }
 
-    /// Collection starts and ends.
-    fn structure(&mut self, ev: Event, mark: Marker) {
-        match ev {
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                let is_map = matches!(ev, Event::MappingStart(..));
-                let is_key = self.at_key();
-                self.complex_key.push(is_key);
-                // A complex (non-scalar) key gets a placeholder name so the walk stays
-                // balanced; case files never use them.
-                let seg = if is_key {
-                    Some(Seg::Key(String::from("?")))
-                } else {
-                    self.enter()
-                };
-                // The root has no segment; every other node pushes one, popped at its end.
-                self.path.extend(seg.clone());
-                self.record_value(pos(mark));
-                self.stack.push(if is_map {
-                    Frame::Map {
-                        pending_key: None,
-                        first: true,
-                        seen: HashMap::new(),
-                    }
-                } else {
-                    Frame::Seq { next: 0 }
-                });
-                if seg.is_none() {
-                    self.rootless += 1;
-                }
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
-                if self.stack.len() < self.rootless {
-                    self.rootless -= 1;
-                } else {
-                    self.path.pop();
-                }
-                // After a complex key comes its value, not another key.
-                if self.complex_key.pop() == Some(true) {
-                    if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut() {
-                        *pending_key = Some(String::from("?"));
-                    }
-                }
-            }
-            _ => {}
+    fn scalar(&mut self, value: String, at: Pos) -> Result<(), Refusal> {
+        if self.at_key() {
+            return self.key(value, at);
         }
+        let hash = self.enter_value();
+        self.values.insert(hash, at);
+        Ok(())
+    }
+
+    fn alias(&mut self, anchor: usize, at: Pos) -> Result<(), Refusal> {
+        // An anchored collection's size is known when it closes; an alias inside it
+        // would repeat it inside itself, forever.
+        let size = self.sizes.get(&anchor).copied().ok_or_else(|| {
+            (
+                at,
+                "this alias refers to a node that contains it, which never ends".to_owned(),
+            )
+        })?;
+        self.aliased = true;
+        self.count(size, at)?;
+        if self.at_key() {
+            // `*k :` as a key: it is the anchored scalar's text, and may repeat a key.
+            let text = self
+                .scalars
+                .get(&anchor)
+                .cloned()
+                .unwrap_or_else(|| "*".into());
+            return self.key(text, at);
+        }
+        let hash = self.enter_value();
+        self.values.insert(hash, at);
+        Ok(())
+    }
+
+    /// A scalar (or aliased) key of the current mapping. YAML parsers keep the last of a
+    /// repeated key silently (serde_yaml reports struct fields only, without a
+    /// position), which would let a second `200:` quietly replace the first.
+    fn key(&mut self, text: String, at: Pos) -> Result<(), Refusal> {
+        let Some(frame) = self.stack.last_mut() else {
+            return Ok(());
+        };
+        let Kind::Map {
+            pending,
+            first,
+            seen,
+        } = &mut frame.kind
+        else {
+            return Ok(());
+        };
+        let hash = child(frame.hash, &Seg::Key(text.clone()));
+        if let Some(prev) = seen.insert(text.clone(), at) {
+            return Err((
+                at,
+                format!(
+                    "duplicate key \"{text}\" (first at line {}, column {})",
+                    prev.0, prev.1
+                ),
+            ));
+        }
+        if std::mem::take(first) {
+            self.values.insert(frame.hash, at);
+        }
+        self.keys.insert(hash, at);
+        *pending = Some(hash);
+        Ok(())
+    }
+
+    fn open(&mut self, is_map: bool, anchor: usize, at: Pos) -> Result<(), Refusal> {
+        if self.stack.len() >= MAX_YAML_DEPTH {
+            return Err((at, too_deep()));
+        }
+        let opened_at = self.nodes;
+        self.count(1, at)?;
+        let is_key = self.at_key();
+        // A complex (non-scalar) key gets a placeholder name so the walk stays
+        // balanced; case files never use them.
+        let hash = match self.stack.last() {
+            Some(parent) if is_key => child(parent.hash, &Seg::Key("?".into())),
+            _ => self.enter_value(),
+        };
+        self.values.insert(hash, at);
+        let kind = if is_map {
+            Kind::Map {
+                pending: None,
+                first: true,
+                seen: HashMap::new(),
+            }
+        } else {
+            Kind::Seq { next: 0 }
+        };
+        self.stack.push(Frame {
+            kind,
+            hash,
+            is_key,
+            anchor,
+            opened_at,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        if frame.anchor > 0 {
+            self.sizes
+                .insert(frame.anchor, self.nodes - frame.opened_at);
+        }
+        // After a complex key comes its value, not another key.
+        if frame.is_key {
+            if let Some(Frame {
+                kind: Kind::Map { pending, .. },
+                hash,
+                ..
+            }) = self.stack.last_mut()
+            {
+                *pending = Some(child(*hash, &Seg::Key("?".into())));
+            }
+        }
+    }
+}
+
+fn too_deep() -> String {
+    format!("nested more than {MAX_YAML_DEPTH} levels deep, the most a file may nest")
+}
+
+/// Tags (`!foo`, `!!binary`) would be ignored or half-honoured by serde: refused.
+fn refuse_tag(tag: Option<&Tag>, at: Pos) -> Result<(), Refusal> {
+    match tag {
+        None => Ok(()),
+        Some(t) => Err((
+            at,
+            format!(
+                "YAML tag \"{}{}\" is not supported: write the value plainly (quote it to make it a string)",
+                t.handle, t.suffix
+            ),
+        )),
     }
 }
 
@@ -343,10 +430,20 @@ impl Walker {
 mod tests {
     use super::*;
 
+    fn locate(src: &str) -> Locator {
+        Locator::new(Path::new("f.yaml"), src).expect("walks")
+    }
+
+    /// The refusal of `src`: line, column, message.
+    fn refusal(src: &str) -> (usize, usize, String) {
+        let (at, msg) = Locator::new(Path::new("f.yaml"), src).expect_err("refused");
+        (at.line, at.col, msg)
+    }
+
     #[test]
     fn finds_keys_and_values_in_block_and_flow_style() {
         let src = "operation: X\ncases:\n  - name: a\n    expect:\n      status: 200\n  - {name: b, expect: {status: 404}}\n";
-        let loc = Locator::new(Path::new("f.yaml"), src);
+        let loc = locate(src);
         let at = |p: &[Seg]| {
             let l = loc.value(p);
             (l.line, l.col)
@@ -363,9 +460,8 @@ mod tests {
             at(&["cases".into(), 1.into(), "expect".into(), "status".into()]),
             (6, 32)
         );
-        // Deeper than the eager walk: found by the full walk on demand.
         let src = "cases:\n  - request:\n      body:\n        a:\n          b: \"{{x}}\"\n";
-        let deep = Locator::new(Path::new("g.yaml"), src);
+        let deep = locate(src);
         let p: Vec<Seg> = vec![
             "cases".into(),
             0.into(),
@@ -378,21 +474,71 @@ mod tests {
         assert_eq!((l.line, l.col), (5, 14));
         let k = deep.key(&p);
         assert_eq!((k.line, k.col), (5, 11));
-        // An aliased key that repeats another is a duplicate; a complex key does not
-        // shift what follows.
-        let src = "responses:\n  &k 200: {a: 1}\n  *k : {b: 2}\n  404: {}\n";
-        let l = Locator::new(Path::new("h.yaml"), src);
-        let (dup, msg) = l.first_duplicate().expect("duplicate");
-        assert_eq!(
-            (dup.line, dup.col, msg.as_str()),
-            (3, 3, "duplicate key \"200\" (first at line 2, column 6)")
-        );
-        let src = "m:\n  ? [a, b]\n  : x\n  k: v\n";
-        let l = Locator::new(Path::new("i.yaml"), src);
+        // A complex key does not shift what follows.
+        let l = locate("m:\n  ? [a, b]\n  : x\n  k: v\n");
         let k = l.key(&["m".into(), "k".into()]);
         assert_eq!((k.line, k.col), (4, 3));
-        assert!(l.first_duplicate().is_none());
         // A missing node falls back to its nearest ancestor.
         assert_eq!(at(&["cases".into(), 1.into(), "nope".into()]), (6, 6));
+    }
+
+    #[test]
+    fn repeated_keys_tags_and_second_documents_are_refused() {
+        // An aliased key that repeats another is a duplicate too.
+        let src = "responses:\n  &k 200: {a: 1}\n  *k : {b: 2}\n  404: {}\n";
+        assert_eq!(
+            refusal(src),
+            (
+                3,
+                3,
+                "duplicate key \"200\" (first at line 2, column 6)".into()
+            )
+        );
+        // (yaml-rust2 marks a tagged scalar where its text starts.)
+        let (line, col, msg) = refusal("responses:\n  !foo 200: {}\n");
+        assert_eq!((line, col), (2, 8));
+        assert!(
+            msg.starts_with("YAML tag \"!foo\" is not supported"),
+            "{msg}"
+        );
+        let (line, _, msg) = refusal("a: 1\n---\nb: 2\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("a second YAML document"), "{msg}");
+    }
+
+    #[test]
+    fn deep_nesting_and_alias_bombs_stop_the_walk_early() {
+        // Refused at the first level too many, not parsed to the end.
+        let deep = format!("a: {}1{}\n", "[".repeat(100), "]".repeat(100));
+        let (line, col, msg) = refusal(&deep);
+        assert_eq!((line, col), (1, 4 + MAX_YAML_DEPTH - 1));
+        assert!(msg.starts_with("nested more than 64 levels deep"), "{msg}");
+        // Deeper still: the scanner, reading ahead, stops at its own limit (255).
+        for deep in [
+            format!("a: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("{}1\n", "- ".repeat(100_000)),
+        ] {
+            let (line, _, msg) = refusal(&deep);
+            assert_eq!(line, 1);
+            assert!(msg.starts_with("nested more than 64 levels deep"), "{msg}");
+        }
+        // Each level ten aliases of the one before: 10^9 nodes from 200 bytes.
+        let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            bomb.push_str(&format!(
+                "l{i}: &l{i} [{}]\n",
+                vec![format!("*l{}", i - 1); 10].join(", ")
+            ));
+        }
+        let (line, _, msg) = refusal(&bomb);
+        assert_eq!(line, 6, "{msg}");
+        assert!(
+            msg.starts_with("with its aliases expanded, this file holds more than 1000000"),
+            "{msg}"
+        );
+        // An alias inside the node it names.
+        let (line, col, msg) = refusal("a: &a [1, *a]\n");
+        assert_eq!((line, col), (1, 11));
+        assert!(msg.contains("refers to a node that contains it"), "{msg}");
     }
 }

@@ -1,6 +1,7 @@
 //! Case files: the model ([`model`]) and reading them with locations ([`load`],
-//! [`locate`]).
+//! [`locate`]) within the input limits ([`limits`]).
 
+pub mod limits;
 pub mod load;
 pub mod locate;
 pub mod model;

@@ -30,6 +30,7 @@ pub struct CaseFile {
     #[serde(default)]
     pub requires: Vec<String>,
     /// Every documented status code with its body schema.
+    #[serde(deserialize_with = "decimal_status_keys")]
     pub responses: BTreeMap<u16, DocumentedResponse>,
     /// Header expectations applied to every response of this operation.
     #[serde(default)]
@@ -82,6 +83,46 @@ pub struct DocumentedResponse {
     /// The documented `error_code` for this status, when the documentation gives one.
     #[serde(default)]
     pub error_code: Option<String>,
+}
+
+/// A `responses:` key, written in decimal. YAML also reads `0xC8`, `0o310` and `+200`
+/// as 200: such a key would silently replace the `200:` entry (the duplicate-key check
+/// compares the text of keys).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct StatusKey(u16);
+
+impl<'de> Deserialize<'de> for StatusKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = StatusKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a status code such as 200")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusKey, E> {
+                let decimal = !v.is_empty()
+                    && v.bytes().all(|b| b.is_ascii_digit())
+                    && (v == "0" || !v.starts_with('0'));
+                if !decimal {
+                    return Err(E::custom(format!(
+                        "status {v:?} must be written in decimal, such as 200"
+                    )));
+                }
+                v.parse()
+                    .map(StatusKey)
+                    .map_err(|_| E::custom(format!("{v} is not an HTTP status")))
+            }
+        }
+        // As text: the number YAML would make of it hides how it was written.
+        d.deserialize_str(V)
+    }
+}
+
+fn decimal_status_keys<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<u16, DocumentedResponse>, D::Error> {
+    let by_key = BTreeMap::<StatusKey, DocumentedResponse>::deserialize(d)?;
+    Ok(by_key.into_iter().map(|(k, v)| (k.0, v)).collect())
 }
 
 /// One conformance case.
