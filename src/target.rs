@@ -415,6 +415,11 @@ pub fn resolve(
                 .map(|s| s.to_string_lossy().into_owned())
         })
         .unwrap_or_default();
+    if file.is_some() {
+        if let Some(problem) = crate::spec::model::trial_name_problem("a target", &name) {
+            return Err(at(&["name".into()], problem));
+        }
+    }
 
     let capabilities: Vec<String> = if args.capabilities.is_empty() {
         tf.capabilities.clone().unwrap_or_default()

@@ -205,9 +205,15 @@ fn a_filter_that_selects_nothing_is_an_error_unless_allowed() {
     let s = Suite::copy();
     let r = s.run(&["no-such-case"], &[]);
     assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains("error: no case matches \"no-such-case\""), "{r:?}");
+    assert!(
+        r.stderr.contains("error: no case matches \"no-such-case\""),
+        "{r:?}"
+    );
     let xml = std::fs::read_to_string(s.junit()).unwrap();
-    assert!(xml.contains("no case matches"), "the report says why: {xml}");
+    assert!(
+        xml.contains("no case matches"),
+        "the report says why: {xml}"
+    );
     let r = s.run(&["no-such-case", "--allow-empty"], &[]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("0 passed; 0 failed"), "{r:?}");

@@ -389,7 +389,7 @@ fn the_junit_report_parses_whatever_the_endpoint_or_target_name_holds() {
     std::fs::write(
         &target,
         format!(
-            "name: \"bad\\uFFFE\\u001Bname\"\nendpoint: {url}\nproject_id: {PROJECT}\nauth: {{ mode: token }}\ncapabilities: []\n"
+            "name: \"odd\\uFFFE\\uFFFFname\"\nendpoint: {url}\nproject_id: {PROJECT}\nauth: {{ mode: token }}\ncapabilities: []\n"
         ),
     )
     .unwrap();
@@ -409,6 +409,40 @@ fn the_junit_report_parses_whatever_the_endpoint_or_target_name_holds() {
                 .count(),
             1
         );
+    }
+    // A name that cannot be a trial name is refused up front, located.
+    let text = std::fs::read_to_string(&target).unwrap();
+    std::fs::write(&target, text.replace("\\uFFFF", "\\u001B")).unwrap();
+    let r = s.run(&["--target", target.to_str().unwrap()], &token_env());
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("t.yaml:1:7: a target's name is one line of text"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_name_too_long_for_a_trial_is_a_located_error_not_a_panic() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "  - name: unknown workflow id",
+        &format!("  - name: {}", "n".repeat(70_000)),
+    );
+    for cmd in ["lint", "run"] {
+        let mut args = vec![cmd];
+        let suite = s.args();
+        args.extend(suite.iter().take(4).map(String::as_str));
+        let r = common::run_env(&args, &[]);
+        let head = &r.stderr[..r.stderr.len().min(600)];
+        assert_eq!(r.code, 2, "{cmd}: {head}");
+        assert!(
+            r.stderr
+                .contains("a case's name has 70000 characters; at most 200"),
+            "{head}"
+        );
+        assert!(!r.stderr.contains("panicked"), "{head}");
     }
 }
 

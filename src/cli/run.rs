@@ -208,7 +208,10 @@ fn execute(
 
 /// What the filter was, for the "nothing selected" error.
 fn no_case_matches(test: &libtest_mimic::Arguments) -> String {
-    let filter = test.filter.as_deref().map_or("the filter".to_owned(), |f| format!("{f:?}"));
+    let filter = test
+        .filter
+        .as_deref()
+        .map_or("the filter".to_owned(), |f| format!("{f:?}"));
     let skip = if test.skip.is_empty() {
         String::new()
     } else {

@@ -257,7 +257,7 @@ pub fn build(
                 }
             }
 
-            if let Some(problem) = case_name_problem(&case.name) {
+            if let Some(problem) = crate::spec::model::trial_name_problem("a case", &case.name) {
                 diags.push(f.locator.value(&loc(&["name".into()])), problem);
             }
 
@@ -560,17 +560,6 @@ impl<'a> Expansion<'a> {
         diags.push(self.top.clone(), message);
         self.exhausted = true;
         false
-    }
-}
-
-/// Why a case name cannot be a trial name, if so.
-fn case_name_problem(name: &str) -> Option<&'static str> {
-    if name.trim().is_empty() {
-        Some("a case needs a name: it is the trial's name")
-    } else if name.chars().any(char::is_control) {
-        Some("a case name is one line of text, without control characters")
-    } else {
-        None
     }
 }
 

@@ -374,3 +374,28 @@ impl<'de> Deserialize<'de> for HeaderMatch {
         d.deserialize_any(V)
     }
 }
+
+/// Longest case or target name, in characters: names become trial names, which libtest
+/// pads to a common width (it cannot pad past 65,535), and a CI log line should stay
+/// readable.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Why `name` (of `what`: "a case", "a target") cannot be part of a trial name, if so.
+pub fn trial_name_problem(what: &str, name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        Some(format!(
+            "{what} needs a name: it is part of every trial's name"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Some(format!(
+            "{what}'s name is one line of text, without control characters"
+        ))
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Some(format!(
+            "{what}'s name has {} characters; at most {MAX_NAME_CHARS}",
+            name.chars().count()
+        ))
+    } else {
+        None
+    }
+}
