@@ -8,24 +8,20 @@
 //! Bodies are parsed once, by [`parse_body`], which also notices a key repeated in one
 //! object (serde_json keeps the last one silently) and stops at 128 levels of nesting.
 
-use std::borrow::Cow;
-
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
-use crate::http::{MAX_BODY_BYTES, Response, max_body_text};
+use crate::http::{MAX_BODY_BYTES, Response};
 use crate::plan::{HeaderCheck, PlannedExpect};
-use crate::report::failure::{VALUE_MAX, clip};
-use crate::report::redact::Redactor;
 use crate::template::Vars;
 
 /// Schema violations listed per response; the rest are counted. A 100,000-item array
 /// of wrong items is one problem for a reader, not 100,000 lines in a CI log.
 pub const MAX_SCHEMA_ERRORS: usize = 10;
 
-/// One way a response differs from what the case expects. Values are kept whole;
-/// [`Mismatch::describe`] redacts them and then cuts them short for messages.
+/// One way a response differs from what the case expects. Values are kept whole; the
+/// report redacts them and then cuts them short for messages.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mismatch {
     /// The HTTP status.
@@ -85,98 +81,6 @@ impl Mismatch {
             Mismatch::DuplicateKey { .. } => "duplicate-key",
         }
     }
-
-    /// One line saying what is off, for messages. Everything taken from the response
-    /// (or from variables) goes through `r` first and is then cut to [`VALUE_MAX`]
-    /// characters: a secret cut in half would no longer be recognised.
-    pub fn describe(&self, r: &Redactor) -> String {
-        let value = |v: &Value| clip(&r.redact(&v.to_string()), VALUE_MAX);
-        let opt = |v: &Option<Value>| v.as_ref().map_or(ABSENT.to_owned(), value);
-        let text = |s: &str| clip(&r.redact(s), VALUE_MAX);
-        let ptr = |p: &str| {
-            if p.is_empty() {
-                "/".to_owned()
-            } else {
-                text(p)
-            }
-        };
-        match self {
-            Mismatch::Status { expected, actual } => {
-                format!("status: expected {expected}, got {actual}")
-            }
-            Mismatch::NotJson { error } => format!("body: not JSON ({})", text(error)),
-            Mismatch::MoreSchemaErrors { schema, more } => {
-                format!("schema {schema}: … and {more} more violations")
-            }
-            Mismatch::Schema {
-                schema,
-                instance_path,
-                schema_path,
-                message,
-                instance,
-            } => format!(
-                "schema {schema}: at {}: {} (schema path {})",
-                ptr(instance_path),
-                schema_message(message, instance, r),
-                text(schema_path)
-            ),
-            Mismatch::ErrorCode { expected, actual } => format!(
-                "body /error_code: expected {}, got {}",
-                text(&format!("{expected:?}")),
-                opt(actual)
-            ),
-            Mismatch::HttpCode { status, http_code } => format!(
-                "body /http_code: expected {status} (the HTTP status), got {}",
-                value(http_code)
-            ),
-            Mismatch::Value {
-                pointer,
-                expected,
-                actual,
-            } => format!(
-                "body {}: expected {}, got {}",
-                ptr(pointer),
-                value(expected),
-                opt(actual)
-            ),
-            Mismatch::Header {
-                name,
-                expected,
-                actual,
-            } => format!(
-                "header {name}: expected {}, got {}",
-                text(expected),
-                actual.as_deref().map_or(ABSENT.to_owned(), |a| {
-                    // Redact before quoting, so the marker replaces the secret whole.
-                    clip(&format!("{:?}", r.redact(a)), VALUE_MAX)
-                })
-            ),
-            Mismatch::BodyTooLarge => {
-                format!("body exceeds {} (stopped reading)", max_body_text())
-            }
-            Mismatch::DuplicateKey { pointer, key } => format!(
-                "body {}: key {} appears more than once in one object (JSON parsers disagree on which one counts)",
-                ptr(pointer),
-                text(&format!("{key:?}"))
-            ),
-        }
-    }
-}
-
-const ABSENT: &str = "nothing (absent)";
-
-/// jsonschema quotes the offending value whole (`"…5 MB…" is longer than 1024
-/// characters`): shorten that value inside the message, after redacting both.
-fn schema_message(message: &str, instance: &str, r: &Redactor) -> String {
-    let message = r.redact(message);
-    let instance = r.redact(instance);
-    let message = if instance.chars().count() > VALUE_MAX && message.contains(&*instance) {
-        Cow::Owned(message.replacen(&*instance, &clip(&instance, VALUE_MAX), 1))
-    } else {
-        message
-    };
-    // Whatever else the message embeds, keep it to a line of reasonable length.
-    clip(&message.replace(['\n', '\r'], " "), 2 * VALUE_MAX)
 }
 
 /// Runs every check of `expect` against `resp`.
@@ -480,6 +384,8 @@ fn subset(expected: &Value, actual: Option<&Value>, ptr: &mut String, out: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::mismatch::describe;
+    use crate::report::redact::Redactor;
     use crate::schema::CompiledSchema;
     use crate::template::JsonTemplate;
     use reqwest::header::{HeaderMap, HeaderValue};
@@ -548,7 +454,7 @@ mod tests {
             .collect();
         assert_eq!(ptrs, ["/a/b", "/a/c/1", "/d"]);
         assert_eq!(
-            out[2].describe(&Redactor::default()),
+            describe(&out[2], &Redactor::default()),
             "body /d: expected \"x\", got nothing (absent)"
         );
     }
@@ -562,9 +468,9 @@ mod tests {
         let out = check(&expect_200_result(), &resp, &Vars::default());
         assert_eq!(kinds(&out), ["status", "http-code"], "{out:?}");
         let r = Redactor::default();
-        assert_eq!(out[0].describe(&r), "status: expected 200, got 404");
+        assert_eq!(describe(&out[0], &r), "status: expected 200, got 404");
         assert_eq!(
-            out[1].describe(&r),
+            describe(&out[1], &r),
             "body /http_code: expected 404 (the HTTP status), got 500"
         );
 
@@ -616,7 +522,7 @@ mod tests {
         let out = check(&expect_200_result(), &resp, &Vars::default());
         assert_eq!(kinds(&out), ["body-size"], "{out:?}");
         assert_eq!(
-            out[0].describe(&Redactor::default()),
+            describe(&out[0], &Redactor::default()),
             "body exceeds 4 MiB (stopped reading)"
         );
     }
@@ -632,7 +538,7 @@ mod tests {
             ..expect(200)
         };
         let out = check(&e, &resp, &Vars::default());
-        let text = out[0].describe(&r);
+        let text = describe(&out[0], &r);
         assert!(
             text.starts_with("body /result: expected \"success\", got \"xxx"),
             "{text}"
@@ -648,7 +554,7 @@ mod tests {
             expected: json!("z"),
             actual: Some(json!(at_cut)),
         };
-        let text = m.describe(&r);
+        let text = describe(&m, &r);
         assert!(text.contains("[REDACTED]"), "{text}");
         assert!(!text.contains(&secret[..8]), "{text}");
 
@@ -657,7 +563,7 @@ mod tests {
             expected: "absent".into(),
             actual: Some(format!("{} {secret}", "v".repeat(195))),
         };
-        let text = h.describe(&r);
+        let text = describe(&h, &r);
         assert!(
             text.contains("[REDACTED]") && !text.contains(&secret[..8]),
             "{text}"
@@ -668,9 +574,9 @@ mod tests {
             actual: Some("w".repeat(5000)),
         };
         assert!(
-            h.describe(&r).ends_with("… (5002 bytes)"),
+            describe(&h, &r).ends_with("… (5002 bytes)"),
             "{}",
-            h.describe(&r)
+            describe(&h, &r)
         );
     }
 
@@ -687,7 +593,7 @@ mod tests {
         let resp = response(400, &json!({ "error_msg": huge }).to_string());
         let out = check(&e, &resp, &Vars::default());
         assert_eq!(kinds(&out), ["schema"], "{out:?}");
-        let text = out[0].describe(&Redactor::default());
+        let text = describe(&out[0], &Redactor::default());
         assert!(text.len() < 400, "{} bytes: {}", text.len(), &text[..400]);
         assert!(
             text.starts_with("schema test.schema.json: at /error_msg: \"mmm"),
@@ -718,7 +624,7 @@ mod tests {
         };
         let out = check(&e, &resp, &Vars::default());
         assert_eq!(
-            out[0].describe(&Redactor::new(["SECRET-1".to_owned()])),
+            describe(&out[0], &Redactor::new(["SECRET-1".to_owned()])),
             "header content-type: expected to start with \"application/json\", got \"text/plain; k=[REDACTED]\""
         );
     }
@@ -743,7 +649,7 @@ mod tests {
         assert!(parse("[1] x").is_err());
         let (_, d) = parse(r#"{"a":1,"a":2}"#).unwrap();
         assert_eq!(
-            d.unwrap().describe(&Redactor::default()),
+            describe(&d.unwrap(), &Redactor::default()),
             "body /: key \"a\" appears more than once in one object (JSON parsers disagree on which one counts)"
         );
 
@@ -760,7 +666,7 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let out = check(&e, &response(200, &deep), &Vars::default());
         assert_eq!(
-            out[0].describe(&Redactor::default()),
+            describe(&out[0], &Redactor::default()),
             "body: not JSON (recursion limit exceeded)"
         );
     }
@@ -777,7 +683,7 @@ mod tests {
         let out = check(&e, &response(200, &body), &Vars::default());
         assert_eq!(out.len(), MAX_SCHEMA_ERRORS + 1, "{out:?}");
         assert_eq!(
-            out.last().unwrap().describe(&Redactor::default()),
+            describe(out.last().unwrap(), &Redactor::default()),
             format!(
                 "schema test.schema.json: … and {} more violations",
                 1000 - MAX_SCHEMA_ERRORS

@@ -1,21 +1,25 @@
 //! aom-conformance: a contract and conformance harness for Huawei Cloud AOM APIs.
 //!
-//! Data flows one way: [`spec`] (case files) → [`plan`] (resolved, validated cases) →
-//! [`runner`] (libtest-mimic trials) → outcomes → [`report`] (console, JUnit).
-//! [`mock`] is the reference AOM endpoint; [`auth`] holds the one request signer that
-//! both the client and the mock use.
+//! Data flows one way: `spec` (case files) → `plan` (resolved, validated cases) →
+//! `runner` (libtest-mimic trials) → `check` (typed mismatches) → events → `report`
+//! (console, JUnit, JSON, HTML). [`mock`] is the reference AOM endpoint; [`auth`] holds
+//! the one request signer that both the client and the mock use.
+//!
+//! Public: what the binary ([`cli`]), the tests and the benches use; the stages are
+//! private, so the compiler finds what nothing uses.
 
 pub mod auth;
-pub mod check;
+mod check;
 pub mod cli;
-pub mod errors;
-pub mod http;
+mod errors;
+mod http;
 pub mod mock;
-pub mod plan;
-pub mod report;
-pub mod runner;
-pub mod schema;
-pub mod spec;
-pub mod sys;
-pub mod target;
-pub mod template;
+mod plan;
+mod report;
+mod runner;
+mod schema;
+mod spec;
+pub use spec::limits;
+mod sys;
+mod target;
+mod template;

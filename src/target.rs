@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::auth::iam::IamLogin;
 use crate::auth::signer::Algorithm;
 use crate::auth::{AccessKeyPair, Credentials, Secret};
 use crate::spec::{Diagnostic, Seg, locate::Locator};
@@ -64,16 +65,6 @@ impl AuthKind {
             AuthKind::Iam => "iam",
         }
     }
-}
-
-/// Where to get an IAM token (password method, project-scoped).
-#[derive(Debug, Clone)]
-pub struct IamLogin {
-    /// e.g. `https://iam.cn-north-4.myhuaweicloud.com`
-    pub endpoint: String,
-    pub user: String,
-    pub domain: String,
-    pub password: Secret,
 }
 
 /// One endpoint under test.

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use aom_conformance::spec::limits::{
+use aom_conformance::limits::{
     MAX_CASE_STEPS, MAX_FILE_BYTES, MAX_SUITE_STEPS, MAX_YAML_DEPTH, MAX_YAML_NODES,
 };
 use common::{PROJECT, Suite, line_of, run, run_env};

@@ -12,7 +12,16 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::Secret;
-use crate::target::IamLogin;
+
+/// Where to get an IAM token (password method, project-scoped).
+#[derive(Debug, Clone)]
+pub struct IamLogin {
+    /// e.g. `https://iam.cn-north-4.myhuaweicloud.com`
+    pub endpoint: String,
+    pub user: String,
+    pub domain: String,
+    pub password: Secret,
+}
 
 /// Why no token could be obtained. Ends the run before any case (exit 3).
 #[derive(Debug, thiserror::Error)]

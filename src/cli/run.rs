@@ -336,7 +336,9 @@ fn target_info(t: &Target, plan: &Plan, redactor: &Redactor) -> TargetInfo {
         endpoint: t.endpoint.clone(),
         project_id: t.project_id.clone(),
         auth: t.credentials.mode(),
+        region: t.region.clone(),
         capabilities: t.capabilities.iter().cloned().collect(),
+        cases: plan.cases.len(),
         redactor: redactor.clone(),
         operations: plan
             .operations

@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 use colored::Colorize;
 use parking_lot::Mutex;
 
-use super::failure::{clip, request_line};
+use super::failure::request_line;
 use super::matrix::{CellState, Counts, Matrix, TargetMatrix};
 use super::redact::Redactor;
+use super::text::clip;
 use super::{Event, Reporter, RunFinished, RunInfo, Warning};
 
 /// Longest warning, in characters.

@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 
 use colored::Colorize;
 
+use super::mismatch::describe;
 use super::redact::{MARKER, Redactor};
+use super::text::{VALUE_MAX, clip, cut_point, one_line};
 use super::{Failure, FailureClass, Problem, SetupCause};
 use crate::check::Mismatch;
 use crate::http::{Rendered, Response, max_body_text};
@@ -18,8 +20,6 @@ use crate::spec::Location;
 
 /// Longest response excerpt, in characters.
 const EXCERPT: usize = 300;
-/// Longest value (JSON value, header value, …) shown in a mismatch, in characters.
-pub const VALUE_MAX: usize = 200;
 /// Longest problem or transport error text, in characters.
 const PROBLEM_MAX: usize = 2 * VALUE_MAX;
 
@@ -49,7 +49,7 @@ pub fn summary(f: &Failure, r: &Redactor) -> String {
     match &f.problem {
         Problem::Mismatch { mismatches, .. } => mismatches
             .first()
-            .map_or_else(|| "the response does not match".into(), |m| m.describe(r)),
+            .map_or_else(|| "the response does not match".into(), |m| describe(m, r)),
         Problem::Transport(error) => problem(&error.to_string(), r),
         Problem::Setup {
             step,
@@ -109,7 +109,7 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
                 request_id(response, r)
             );
             for m in mismatches {
-                let _ = writeln!(out, "    {}", paint(m.describe(r), |s| s.red()));
+                let _ = writeln!(out, "    {}", paint(describe(m, r), |s| s.red()));
             }
             response_lines(&mut out, request, response, r);
         }
@@ -145,7 +145,7 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
                     let _ = writeln!(
                         out,
                         "    {}",
-                        paint(Mismatch::BodyTooLarge.describe(r), |s| s.red())
+                        paint(describe(&Mismatch::BodyTooLarge, r), |s| s.red())
                     );
                 }
                 response_lines(&mut out, request, resp, r);
@@ -266,59 +266,6 @@ fn human(d: std::time::Duration) -> String {
     } else {
         format!("{:.2}s", d.as_secs_f64())
     }
-}
-
-/// `text` cut to `max` characters, with `… (N bytes)` (N: the length of all of `text`)
-/// when something was cut. Cut only text that is already redacted.
-pub fn clip(text: &str, max: usize) -> String {
-    match cut_point(text, max) {
-        None => text.to_owned(),
-        Some(at) => format!("{}… ({} bytes)", &text[..at], text.len()),
-    }
-}
-
-/// Where to cut `text` to keep `max` characters (`None`: it fits). A [`MARKER`] the cut
-/// would split is kept whole.
-fn cut_point(text: &str, max: usize) -> Option<usize> {
-    let (mut at, _) = text.char_indices().nth(max)?;
-    let mut from = at.saturating_sub(MARKER.len() - 1);
-    while !text.is_char_boundary(from) {
-        from -= 1;
-    }
-    let mut to = (at + MARKER.len()).min(text.len());
-    while !text.is_char_boundary(to) {
-        to += 1;
-    }
-    let window = &text[from..to];
-    if let Some(p) = window.find(MARKER).map(|p| from + p) {
-        if p < at && at < p + MARKER.len() {
-            at = p + MARKER.len();
-        }
-    }
-    (at < text.len()).then_some(at)
-}
-
-/// `text` on one line: whitespace runs become one space, other control characters
-/// (terminal escapes an endpoint might send) become `�`.
-fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            space = !out.is_empty();
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        out.push(if c.is_control() {
-            char::REPLACEMENT_CHARACTER
-        } else {
-            c
-        });
-    }
-    out
 }
 
 /// The most of a body redacted for an excerpt (plus [`Redactor::reach`]): the excerpt

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
-use super::failure::{self, clip, redactor_for};
+use super::failure::{self, redactor_for};
 use super::redact::Redactor;
+use super::text::clip;
 use super::{
     CaseFinished, Event, Exchange, FailureClass, Outcome, Problem, ReportError, Reporter,
     RunFinished, RunInfo,
@@ -53,7 +54,6 @@ impl Reporter for JsonReporter {
                     .collect();
                 run_started(run)
             }
-            Event::CaseStarted(_) => return,
             Event::CaseFinished(c) => match state.targets.get(c.case.target) {
                 Some((name, r)) => case_finished(name, c, r),
                 None => return,
@@ -101,7 +101,9 @@ fn run_started(run: &RunInfo) -> Value {
                 "endpoint": t.endpoint,
                 "project_id": t.project_id,
                 "auth": t.auth,
+                "region": t.region,
                 "capabilities": t.capabilities,
+                "cases": t.cases,
                 "operations": operations,
             })
         })
@@ -171,7 +173,7 @@ fn failure_value(f: &super::Failure, at: &crate::spec::Location, r: &Redactor) -
     let mismatches: Vec<Value> = match &f.problem {
         Problem::Mismatch { mismatches, .. } => mismatches
             .iter()
-            .map(|m| json!({"kind": m.kind(), "text": m.describe(r)}))
+            .map(|m| json!({"kind": m.kind(), "text": super::mismatch::describe(m, r)}))
             .collect(),
         _ => Vec::new(),
     };

@@ -126,6 +126,7 @@ impl State {
                     ("endpoint".to_owned(), t.endpoint.clone()),
                     ("project_id".to_owned(), t.project_id.clone()),
                     ("auth".to_owned(), t.auth.to_owned()),
+                    ("region".to_owned(), t.region.clone().unwrap_or_default()),
                     ("capabilities".to_owned(), t.capabilities.join(",")),
                     ("run_id".to_owned(), run.run_id.clone()),
                     (

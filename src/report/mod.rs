@@ -1,5 +1,5 @@
 //! Run events and their consumers. The runner emits typed [`Event`]s (run started, case
-//! started and finished, warnings, run finished); every output — the console's warnings
+//! finished, warnings, run finished or aborted); every output — the console's warnings
 //! and summary, JUnit, JSON, HTML — is a [`Reporter`] of the same events. Only this module
 //! turns them into text: colour, redaction (with the target's [`redact::Redactor`] plus
 //! the request's own secrets) and cutting long values short all happen here.
@@ -10,7 +10,9 @@ pub mod file;
 pub mod json;
 pub mod junit;
 pub mod matrix;
+pub mod mismatch;
 pub mod redact;
+pub mod text;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -28,7 +30,10 @@ pub struct TargetInfo {
     pub project_id: String,
     /// `none`, `token`, `ak/sk`.
     pub auth: &'static str,
+    pub region: Option<String>,
     pub capabilities: Vec<String>,
+    /// How many cases the suite has for this target (before any filter).
+    pub cases: usize,
     /// Redacts every secret this target holds.
     pub redactor: redact::Redactor,
     /// Every operation of the suite with its documented statuses, in suite order: the
@@ -229,7 +234,6 @@ pub struct RunFinished {
 #[derive(Debug)]
 pub enum Event<'a> {
     RunStarted(&'a RunInfo),
-    CaseStarted(&'a CaseInfo),
     CaseFinished(&'a CaseFinished),
     Warning {
         target: usize,

@@ -180,7 +180,6 @@ fn trial(
         name: case.name.clone(),
         at: case.at.clone(),
     };
-    tr.reporters.emit(&Event::CaseStarted(&info));
     let started = Instant::now();
     let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr));
     let verdict = match &outcome {

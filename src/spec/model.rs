@@ -20,9 +20,12 @@ pub struct CaseFile {
     pub method: Method,
     /// Path template, e.g. `/v1/{project_id}/cms/workflow/{workflow_id}/executions`.
     pub path: String,
+    /// For people reading the file; the harness does not use it.
+    #[allow(dead_code)]
     #[serde(default)]
     pub summary: Option<String>,
-    /// Link to the documentation page that is the contract.
+    /// Link to the documentation page that is the contract (for people).
+    #[allow(dead_code)]
     #[serde(default)]
     pub doc: Option<String>,
     /// Capabilities any call of this operation needs (in a case or a setup step), e.g.
@@ -50,6 +53,8 @@ pub struct CaseFile {
     pub cases: Vec<Case>,
 }
 
+/// Spelled as on the wire, which is how case files write it.
+#[allow(clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Method {
     GET,
@@ -75,6 +80,8 @@ impl Method {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentedResponse {
+    /// For people reading the file; the harness does not use it.
+    #[allow(dead_code)]
     #[serde(default)]
     pub description: Option<String>,
     /// Schema file (relative to the schemas directory) for the body.
@@ -130,6 +137,8 @@ fn decimal_status_keys<'de, D: Deserializer<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub name: String,
+    /// For people reading the file; the harness does not use it.
+    #[allow(dead_code)]
     #[serde(default)]
     pub description: Option<String>,
     /// Capabilities the endpoint must declare, else the case is reported ignored.
