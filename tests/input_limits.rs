@@ -280,7 +280,7 @@ fn a_case_needs_a_one_line_name() {
         let r = lint(&s);
         let line = at_line(&s, &format!("- name: {name}"));
         let message = if name.contains("lines") {
-            "a case name is one line of text"
+            "a case's name is one line of text"
         } else {
             "a case needs a name"
         };
