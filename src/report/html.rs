@@ -64,8 +64,8 @@ struct Row {
     id: String,
     file: String,
     line: usize,
-    /// `POST /v1/… → 404`, when the request under test was sent.
-    request: Option<String>,
+    /// `POST /v1/…` and `→ 404` (or `→ no answer`), when the request under test was sent.
+    request: Option<(String, String)>,
     request_id: Option<String>,
     duration: Duration,
     verdict: Verdict,
@@ -185,11 +185,8 @@ impl Row {
         let exchange = c.exchange.as_ref().map(|e| {
             let r = target.with_extra(&e.sent_secrets);
             let answer = e.status.map_or("no answer".to_owned(), |s| s.to_string());
-            let line = format!(
-                "{} {} → {answer}",
-                e.method,
-                clip(&r.redact(&e.path), PATH_MAX)
-            );
+            let line = format!("{} {}", e.method, clip(&r.redact(&e.path), PATH_MAX));
+            let line = (line, format!("→ {answer}"));
             let id = e
                 .request_id
                 .as_deref()
@@ -329,7 +326,8 @@ table.cases td.id { width: 22%; }
 table.cases td.where { width: 16%; }
 table.cases td.request { width: 40%; }
 table.cases td.where code, table.cases td.request code { word-break: break-all; }
-table.cases td.request-id { white-space: nowrap; font-size: 12px; }
+table.cases td.request-id, table.cases .answer { white-space: nowrap; }
+table.cases td.request-id { font-size: 12px; }
 .verdict { font-weight: 700; white-space: nowrap; }
 tr[data-state='passed'] .verdict { color: var(--pass); }
 tr[data-state='failed'] .verdict { color: var(--fail); }
@@ -685,10 +683,11 @@ fn case_row(out: &mut String, i: usize, j: usize, row: &Row) {
         escape(&row.file),
         row.line,
         row.request
-            .as_deref()
-            .map_or("not sent".to_owned(), |l| format!(
-                "<code>{}</code>",
-                escape(l)
+            .as_ref()
+            .map_or("not sent".to_owned(), |(line, answer)| format!(
+                "<code>{}</code> <span class=\"answer\">{}</span>",
+                escape(line),
+                escape(answer)
             )),
         row.request_id
             .as_deref()
