@@ -159,7 +159,8 @@ impl State {
             .targets
             .iter()
             .map(|t| Target {
-                label: t.label().to_owned(),
+                // An endpoint URL could carry credentials (`user:pass@`).
+                label: t.redactor.redact(t.label()).into_owned(),
                 endpoint: t.redactor.redact(&t.endpoint).into_owned(),
                 project_id: t.project_id.clone(),
                 auth: t.auth,
