@@ -367,6 +367,8 @@ fn secrets_never_appear_in_any_output_or_report() {
     let s = Suite::copy();
     let reports = s.dir.path().join("reports");
     let junit = reports.join("junit.xml").display().to_string();
+    let json = reports.join("run.jsonl").display().to_string();
+    let html = reports.join("run.html").display().to_string();
     // (auth mode, environment, extra flags)
     type Mode<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
     let modes: Vec<Mode<'_>> = vec![
@@ -409,6 +411,12 @@ fn secrets_never_appear_in_any_output_or_report() {
                 mode,
                 "--junit",
                 &junit,
+                "--report",
+                "json",
+                &json,
+                "--report",
+                "html",
+                &html,
             ];
             args.extend([
                 "--capability",
@@ -429,6 +437,9 @@ fn secrets_never_appear_in_any_output_or_report() {
                     r.stdout.contains("[REDACTED]"),
                     "{label}: the echo must have been redacted: {r:?}"
                 );
+                for report in [&json, &html] {
+                    assert!(std::path::Path::new(report).exists(), "{label}: {report}");
+                }
             }
             assert_no_secrets(&format!("{label} stdout"), &r.stdout);
             assert_no_secrets(&format!("{label} stderr"), &r.stderr);

@@ -18,6 +18,7 @@ use crate::mock::MockServer;
 use crate::plan::{self, Plan};
 use crate::report::console::ConsoleReporter;
 use crate::report::file::check_writable;
+use crate::report::html::HtmlReporter;
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
 use crate::report::redact::Redactor;
@@ -56,6 +57,7 @@ pub struct RunArgs {
 /// A `--report` format.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ReportFormat {
+    Html,
     Json,
     Junit,
 }
@@ -63,6 +65,7 @@ enum ReportFormat {
 impl ReportFormat {
     fn kind(self) -> &'static str {
         match self {
+            ReportFormat::Html => "HTML",
             ReportFormat::Json => "JSON",
             ReportFormat::Junit => "JUnit",
         }
@@ -138,12 +141,13 @@ fn reporters(args: &RunArgs) -> Result<Reporters, Error> {
         let [format, path] = pair else { continue };
         let format = ReportFormat::from_str(format, true).map_err(|_| {
             Error::Usage(format!(
-                "--report {format:?}: the formats are json and junit"
+                "--report {format:?}: the formats are html, json and junit"
             ))
         })?;
         let path = PathBuf::from(path);
         check_writable(format.kind(), &path)?;
         all.push(match format {
+            ReportFormat::Html => Arc::new(HtmlReporter::new(path)),
             ReportFormat::Json => Arc::new(JsonReporter::new(path)),
             ReportFormat::Junit => Arc::new(JunitReporter::new(path)),
         });

@@ -7,6 +7,7 @@
 pub mod console;
 pub mod failure;
 pub mod file;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod matrix;
