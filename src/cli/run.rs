@@ -100,9 +100,13 @@ pub fn run(mut args: RunArgs) -> Result<ExitCode, Error> {
     })?;
     let reporters = Arc::new(reporters(&args)?);
     let result = execute(&args, &runtime, &reporters, &interrupt, color);
-    if let Err(e) = &result {
-        // The reports say why there are no cases; a report that cannot be written is
-        // already the error being reported.
+    if let Some(e) = result
+        .as_ref()
+        .err()
+        .filter(|e| !matches!(e, Error::Report(_)))
+    {
+        // The reports say why there are no cases. (A report that could not be written at
+        // the end is the error itself: the cases ran, and the others are written.)
         reporters.emit(&Event::RunAborted {
             message: &e.messages().join("\n"),
         });

@@ -17,9 +17,10 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::failure::{self, clip, redactor_for};
+use super::failure::{self, redactor_for};
 use super::matrix::{CellState, Counts, Matrix};
 use super::redact::Redactor;
+use super::text::clip;
 use super::{CaseFinished, Event, Outcome, ReportError, Reporter, RunFinished, RunInfo};
 
 /// Longest request path and request id shown, in characters.
@@ -120,7 +121,6 @@ impl Reporter for HtmlReporter {
             }
             Event::RunFinished(end) => state.end = Some(End::of(end)),
             Event::RunAborted { message } => state.aborted = Some((*message).to_owned()),
-            Event::CaseStarted(_) => {}
         }
     }
 

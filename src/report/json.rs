@@ -98,7 +98,7 @@ fn run_started(run: &RunInfo) -> Value {
                 .collect();
             json!({
                 "name": t.name,
-                "endpoint": t.endpoint,
+                "endpoint": t.redactor.redact(&t.endpoint),
                 "project_id": t.project_id,
                 "auth": t.auth,
                 "region": t.region,
