@@ -1,0 +1,242 @@
+//! Building the plan: operations first (a step may call an operation of any file), then
+//! fixtures (global), cleanups, and every case with its setup, request and expectation.
+//! Planning goes on past a problem, so one run lists them all.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::compile::{CaseScope, Planner};
+use super::operation::{check_capabilities, operation};
+use super::setup::{Expansion, StepCx};
+use super::{OpCleanup, Operation, Plan, PlannedCase};
+use crate::schema::SchemaRegistry;
+use crate::spec::limits::MAX_SUITE_STEPS;
+use crate::spec::locate::{Location, Seg};
+use crate::spec::model::{Case, Step, trial_name_problem};
+use crate::spec::{Diagnostics, SpecFile};
+use crate::template::settable_name_problem;
+
+/// Builds the plan. `target_vars` are the names the target provides (values are read at
+/// run time), so `lint` can check a suite without a target.
+pub fn build(
+    files: &[SpecFile],
+    schemas: &SchemaRegistry,
+    target_vars: &BTreeSet<String>,
+) -> Result<Plan, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let (operations, ops) = operations(files, schemas, &mut diags);
+    let fixtures = fixtures(files, &mut diags);
+    check_file_variables(files, &mut diags);
+    let planner = Planner {
+        ops: &ops,
+        fixtures: &fixtures,
+        schemas,
+    };
+    let cleanups = cleanups(&planner, files, &operations, target_vars, &mut diags);
+    let cases = Cases {
+        planner: &planner,
+        target_vars,
+        ids: HashMap::new(),
+        suite_steps_left: MAX_SUITE_STEPS,
+    }
+    .all(files, &operations, &mut diags);
+    diags.into_result().map(|()| Plan {
+        operations,
+        cases,
+        cleanups,
+    })
+}
+
+/// One operation per file, in file order, and the same by name; a name defined twice is
+/// reported.
+fn operations(
+    files: &[SpecFile],
+    schemas: &SchemaRegistry,
+    diags: &mut Diagnostics,
+) -> (Vec<Arc<Operation>>, HashMap<String, Arc<Operation>>) {
+    let mut by_name: HashMap<String, Arc<Operation>> = HashMap::new();
+    let mut all = Vec::with_capacity(files.len());
+    for f in files {
+        let op = Arc::new(operation(f, schemas, diags));
+        if let Some(prev) = by_name.get(&op.name) {
+            diags.push(
+                f.locator.value(&[Seg::from("operation")]),
+                format!(
+                    "operation \"{}\" is already defined in {}",
+                    op.name,
+                    prev.file.display()
+                ),
+            );
+        }
+        by_name.insert(op.name.clone(), Arc::clone(&op));
+        all.push(op);
+    }
+    (all, by_name)
+}
+
+/// Fixtures are global: any case may `use:` any file's fixture.
+/// Fixture name → its file and steps.
+type Fixtures<'a> = HashMap<&'a str, (&'a SpecFile, &'a Vec<Step>)>;
+
+fn fixtures<'a>(files: &'a [SpecFile], diags: &mut Diagnostics) -> Fixtures<'a> {
+    let mut fixtures = Fixtures::new();
+    for f in files {
+        for (name, steps) in &f.doc.fixtures {
+            if let Some((other, _)) = fixtures.get(name.as_str()) {
+                diags.push(
+                    f.locator
+                        .key(&[Seg::from("fixtures"), Seg::from(name.as_str())]),
+                    format!(
+                        "fixture \"{name}\" is already defined in {}",
+                        other.path.display()
+                    ),
+                );
+            }
+            fixtures.insert(name, (f, steps));
+        }
+    }
+    fixtures
+}
+
+/// A file's `variables:` must be names a template can use.
+fn check_file_variables(files: &[SpecFile], diags: &mut Diagnostics) {
+    for f in files {
+        for name in f.doc.variables.keys() {
+            if let Some(problem) = settable_name_problem(name) {
+                let at = f
+                    .locator
+                    .key(&[Seg::from("variables"), Seg::from(name.as_str())]);
+                diags.push(at, problem);
+            }
+        }
+    }
+}
+
+/// Operation name → its compiled cleanup.
+fn cleanups(
+    planner: &Planner<'_>,
+    files: &[SpecFile],
+    operations: &[Arc<Operation>],
+    target_vars: &BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> HashMap<String, OpCleanup> {
+    let mut out = HashMap::new();
+    for (f, op) in files.iter().zip(operations) {
+        let Some(c) = &f.doc.cleanup else { continue };
+        if let Some(oc) = planner.cleanup(f, op, c, target_vars, diags) {
+            out.insert(op.name.clone(), oc);
+        }
+    }
+    out
+}
+
+/// What planning the cases shares: trial ids seen so far, the suite's step budget.
+struct Cases<'p, 'a> {
+    planner: &'p Planner<'a>,
+    target_vars: &'p BTreeSet<String>,
+    ids: HashMap<String, Location>,
+    suite_steps_left: usize,
+}
+
+impl<'a> Cases<'_, 'a> {
+    fn all(
+        mut self,
+        files: &'a [SpecFile],
+        operations: &[Arc<Operation>],
+        diags: &mut Diagnostics,
+    ) -> Vec<PlannedCase> {
+        let mut out = Vec::new();
+        for (f, op) in files.iter().zip(operations) {
+            for (i, case) in f.doc.cases.iter().enumerate() {
+                if self.suite_steps_left == 0 {
+                    // Reported once, where the limit was reached: planning stops there.
+                    return out;
+                }
+                out.extend(self.case(f, op, i, case, diags));
+            }
+        }
+        out
+    }
+
+    /// Case `i` of `f`; `None` when it has a problem (reported).
+    fn case(
+        &mut self,
+        f: &'a SpecFile,
+        op: &Arc<Operation>,
+        i: usize,
+        case: &Case,
+        diags: &mut Diagnostics,
+    ) -> Option<PlannedCase> {
+        let base = [Seg::from("cases"), Seg::from(i)];
+        let loc = |rest: &[Seg]| super::compile::with(&base, rest);
+        let at = f.locator.value(&base);
+        check_capabilities(
+            &case.requires,
+            &loc(&["requires".into()]),
+            &f.locator,
+            diags,
+        );
+        if let Some(problem) = trial_name_problem("a case", &case.name) {
+            diags.push(f.locator.value(&loc(&["name".into()])), problem);
+        }
+        let mut scope = CaseScope::new(self.target_vars, &f.doc.variables);
+        let setup = self.setup(f, case, &base, &mut scope, diags);
+        let request = self.planner.request(
+            f,
+            &loc(&["request".into()]),
+            op,
+            &case.request,
+            &scope,
+            diags,
+        );
+        let expect = self
+            .planner
+            .expect(f, &loc(&["expect".into()]), op, case, &scope, diags);
+        let id = format!("{} [{}] {}", op.name, case.expect.status, case.name);
+        if let Some(prev) = self.ids.get(&id) {
+            let message = format!("duplicate case \"{id}\" (first at {prev})");
+            diags.push(f.locator.value(&loc(&["name".into()])), message);
+        }
+        self.ids.insert(id.clone(), at.clone());
+        Some(PlannedCase {
+            id,
+            name: case.name.clone(),
+            op: Arc::clone(op),
+            at,
+            requires: case.requires.clone(),
+            setup,
+            request: request?,
+            expect: expect?,
+            defaults: Arc::new(scope.defaults),
+        })
+    }
+
+    /// The case's setup steps, fixtures expanded, within the step limits.
+    fn setup(
+        &mut self,
+        f: &'a SpecFile,
+        case: &Case,
+        base: &[Seg],
+        scope: &mut CaseScope<'_>,
+        diags: &mut Diagnostics,
+    ) -> Vec<super::PlannedStep> {
+        let mut out = Vec::new();
+        let mut ex = Expansion::new(&f.path, self.suite_steps_left);
+        for (j, step) in case.setup.iter().enumerate() {
+            let path = super::compile::with(base, &["setup".into(), j.into()]);
+            ex.top = f.locator.value(&path);
+            let mut cx = StepCx {
+                scope,
+                out: &mut out,
+                diags,
+                ex: &mut ex,
+            };
+            self.planner.step(f, &path, step, &mut cx);
+            if ex.exhausted {
+                break;
+            }
+        }
+        self.suite_steps_left = ex.suite_left;
+        out
+    }
+}

@@ -1,0 +1,123 @@
+//! Operations: a case file's header (`operation`, `method`, `path`, `responses`,
+//! `response_headers`, `requires`) compiled into an [`Operation`], its path split into
+//! literal text and `{param}` names once, so rendering never parses it again.
+
+use std::collections::BTreeMap;
+
+use super::compile::{check_header_names, header_checks, schema_ref};
+use super::{Documented, Operation};
+use crate::schema::SchemaRegistry;
+use crate::spec::locate::{Locator, Seg};
+use crate::spec::model::CaseFile;
+use crate::spec::{Diagnostics, SpecFile};
+use crate::target::{is_known_capability, known_capabilities};
+
+pub(super) fn operation(
+    f: &SpecFile,
+    schemas: &SchemaRegistry,
+    diags: &mut Diagnostics,
+) -> Operation {
+    let doc: &CaseFile = &f.doc;
+    let (path_params, path_literals) = split_path(&doc.path, &f.locator, diags);
+    check_capabilities(&doc.requires, &[Seg::from("requires")], &f.locator, diags);
+    let responses = responses(f, schemas, diags);
+    check_header_names(
+        f,
+        &["response_headers".into()],
+        doc.response_headers.keys(),
+        diags,
+    );
+    Operation {
+        name: doc.operation.clone(),
+        method: doc.method,
+        path: doc.path.clone(),
+        path_params,
+        path_literals,
+        responses,
+        response_headers: header_checks(&doc.response_headers),
+        requires: doc.requires.clone(),
+        file: f.path.clone(),
+    }
+}
+
+/// `/v1/{project_id}/x` → (`["project_id"]`, `["/v1/", "/x"]`): one more literal piece
+/// than there are parameters.
+fn split_path(path: &str, loc: &Locator, diags: &mut Diagnostics) -> (Vec<String>, Vec<String>) {
+    let at = || loc.value(&["path".into()]);
+    let (mut params, mut literals) = (Vec::new(), Vec::new());
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            diags.push(at(), "unclosed `{` in path");
+            break;
+        };
+        let name = &rest[start + 1..start + end];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            diags.push(
+                at(),
+                format!("path parameter {{{name}}} must be a name of letters, digits and `_`"),
+            );
+        }
+        literals.push(rest[..start].to_owned());
+        params.push(name.to_owned());
+        rest = &rest[start + end + 1..];
+    }
+    literals.push(rest.to_owned());
+    if !path.starts_with('/') {
+        diags.push(at(), "path must start with `/`");
+    }
+    (params, literals)
+}
+
+/// Every capability of `requires` (at `path`) must be one the harness knows.
+pub(super) fn check_capabilities(
+    requires: &[String],
+    path: &[Seg],
+    loc: &Locator,
+    diags: &mut Diagnostics,
+) {
+    for (j, cap) in requires.iter().enumerate() {
+        if !is_known_capability(cap) {
+            let mut p = path.to_vec();
+            p.push(j.into());
+            diags.push(
+                loc.value(&p),
+                format!(
+                    "unknown capability \"{cap}\"; known: {}",
+                    known_capabilities()
+                ),
+            );
+        }
+    }
+}
+
+/// The documented responses, each schema resolved.
+fn responses(
+    f: &SpecFile,
+    schemas: &SchemaRegistry,
+    diags: &mut Diagnostics,
+) -> BTreeMap<u16, Documented> {
+    let loc = &f.locator;
+    let mut responses = BTreeMap::new();
+    for (status, r) in &f.doc.responses {
+        let key = [Seg::from("responses"), Seg::Key(status.to_string())];
+        if !(100..=599).contains(status) {
+            diags.push(loc.key(&key), format!("{status} is not an HTTP status"));
+        }
+        let schema = r.schema.as_ref().and_then(|name| {
+            let mut p = key.to_vec();
+            p.push("schema".into());
+            schema_ref(name, schemas, loc, &p, diags)
+        });
+        let documented = Documented {
+            schema,
+            error_code: r.error_code.clone(),
+            at: loc.key(&key),
+        };
+        responses.insert(*status, documented);
+    }
+    if responses.is_empty() {
+        diags.push(loc.value(&["responses".into()]), "no documented responses");
+    }
+    responses
+}

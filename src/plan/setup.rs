@@ -1,0 +1,206 @@
+//! Setup steps: `call:` steps compiled into requests with captures, `use:` steps
+//! expanded into their fixture's steps (cycles found, file variables merged, the step
+//! limits counted), and operation-level cleanups.
+
+use std::path::Path;
+
+use super::compile::{CaseScope, Planner, captures, unknown, with};
+use super::{OpCleanup, Operation, PlannedStep};
+use crate::spec::limits::{MAX_CASE_STEPS, MAX_SUITE_STEPS};
+use crate::spec::locate::{Location, Seg};
+use crate::spec::model::{Cleanup, Step};
+use crate::spec::{Diagnostics, SpecFile};
+
+/// One case's setup as it is expanded: the fixtures being expanded (to find cycles), the
+/// files whose variables are in scope, and what is left of the step limits
+/// ([`MAX_CASE_STEPS`], [`MAX_SUITE_STEPS`]). Every `use:` and every call counts: fixtures
+/// that each use the next one twice double at each level, 2^30 steps from 1 KB.
+pub(super) struct Expansion<'a> {
+    pub using: Vec<String>,
+    pub merged: Vec<&'a Path>,
+    /// The case's top-level step being expanded: where a limit is reported.
+    pub top: Location,
+    pub case_left: usize,
+    pub suite_left: usize,
+    /// A limit ran out (and was reported): nothing more is expanded.
+    pub exhausted: bool,
+}
+
+impl<'a> Expansion<'a> {
+    pub fn new(case_file: &'a Path, suite_left: usize) -> Self {
+        Expansion {
+            using: Vec::new(),
+            merged: vec![case_file],
+            top: Location::new(case_file, 1, 1),
+            case_left: MAX_CASE_STEPS,
+            suite_left,
+            exhausted: false,
+        }
+    }
+
+    /// Counts one step; false (with the limit reported once) when none is left.
+    pub fn take_one(&mut self, diags: &mut Diagnostics) -> bool {
+        if self.exhausted {
+            return false;
+        }
+        let message = if self.case_left == 0 {
+            format!(
+                "this step expands to more than {MAX_CASE_STEPS} setup steps (fixtures using fixtures), the most a case may have"
+            )
+        } else if self.suite_left == 0 {
+            format!(
+                "the suite expands to more than {MAX_SUITE_STEPS} setup steps in all, the most a suite may have; planning stopped here"
+            )
+        } else {
+            self.case_left -= 1;
+            self.suite_left -= 1;
+            return true;
+        };
+        diags.push(self.top.clone(), message);
+        self.exhausted = true;
+        false
+    }
+}
+
+/// Where one step is compiled: its file, its path in that file, and what it adds to.
+pub(super) struct StepCx<'c, 'a, 's> {
+    pub scope: &'c mut CaseScope<'s>,
+    pub out: &'c mut Vec<PlannedStep>,
+    pub diags: &'c mut Diagnostics,
+    pub ex: &'c mut Expansion<'a>,
+}
+
+impl<'a> Planner<'a> {
+    /// Compiles setup step `step` at `path` of `f` into `cx.out`.
+    pub fn step(&self, f: &'a SpecFile, path: &[Seg], step: &Step, cx: &mut StepCx<'_, 'a, '_>) {
+        if !cx.ex.take_one(cx.diags) {
+            return;
+        }
+        match (&step.use_fixture, &step.call) {
+            (Some(name), None) => self.use_fixture(f, path, step, name, cx),
+            (None, Some(call)) => self.call(f, path, step, call, cx),
+            _ => cx.diags.push(
+                f.locator.value(path),
+                "a setup step needs exactly one of `call:` or `use:`",
+            ),
+        }
+    }
+
+    /// A `use:` step: the fixture's steps, in its file's scope.
+    fn use_fixture(
+        &self,
+        f: &'a SpecFile,
+        path: &[Seg],
+        step: &Step,
+        name: &str,
+        cx: &mut StepCx<'_, 'a, '_>,
+    ) {
+        let at_use = f.locator.value(&with(path, &["use".into()]));
+        if step.has_request() {
+            cx.diags.push(
+                f.locator.value(path),
+                "a `use:` step takes no request fields; put them in the fixture's steps",
+            );
+            return;
+        }
+        let Some(&(ff, steps)) = self.fixtures.get(name) else {
+            let known = self.fixtures.keys().copied();
+            cx.diags.push(at_use, unknown("fixture", name, known));
+            return;
+        };
+        if let Some(first) = cx.ex.using.iter().position(|u| u == name) {
+            let mut chain = cx.ex.using[first..].to_vec();
+            chain.push(name.to_owned());
+            let message = format!("fixture \"{name}\" uses itself: {}", chain.join(" → "));
+            cx.diags.push(at_use, message);
+            return;
+        }
+        // A fixture's own file variables are visible in its steps (the case's file wins
+        // on a clash). Once per file and case: a fixture may be used hundreds of times.
+        if !cx.ex.merged.contains(&ff.path.as_path()) {
+            for (k, v) in &ff.doc.variables {
+                cx.scope
+                    .defaults
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+            cx.ex.merged.push(&ff.path);
+        }
+        cx.ex.using.push(name.to_owned());
+        for (k, s) in steps.iter().enumerate() {
+            let p = [Seg::from("fixtures"), Seg::from(name), Seg::from(k)];
+            self.step(ff, &p, s, cx);
+            if cx.ex.exhausted {
+                break;
+            }
+        }
+        cx.ex.using.pop();
+    }
+
+    /// A `call:` step: its request, captures and `unless`.
+    fn call(
+        &self,
+        f: &SpecFile,
+        path: &[Seg],
+        step: &Step,
+        call: &str,
+        cx: &mut StepCx<'_, 'a, '_>,
+    ) {
+        let Some(op) = self.ops.get(call) else {
+            let known = self.ops.keys().map(String::as_str);
+            let at = f.locator.value(&with(path, &["call".into()]));
+            cx.diags.push(at, unknown("operation", call, known));
+            return;
+        };
+        let request = self.request(f, path, op, &step.request(), cx.scope, cx.diags);
+        let captures = captures(f, &with(path, &["capture".into()]), &step.capture, cx.diags);
+        if let Some(var) = step
+            .unless
+            .as_ref()
+            .filter(|v| !step.capture.contains_key(*v))
+        {
+            cx.diags.push(
+                f.locator.value(&with(path, &["unless".into()])),
+                format!(
+                    "`unless: {var}` must name a variable this step captures: the step is skipped when the target already provides it"
+                ),
+            );
+        }
+        // Captures become visible to the steps after this one.
+        cx.scope.captured.extend(step.capture.keys().cloned());
+        if let Some(request) = request {
+            cx.out.push(PlannedStep {
+                at: f.locator.value(path),
+                request,
+                expect_status: step.expect_status,
+                captures,
+                unless: step.unless.clone(),
+            });
+        }
+    }
+
+    /// An operation's cleanup, compiled once. Its scope: the target's variables, the
+    /// file's defaults, the path parameters of the call being undone and the captures.
+    pub fn cleanup(
+        &self,
+        f: &SpecFile,
+        op: &Operation,
+        c: &Cleanup,
+        target_vars: &std::collections::BTreeSet<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<OpCleanup> {
+        let path = [Seg::from("cleanup")];
+        let Some(cop) = self.ops.get(&c.call) else {
+            let known = self.ops.keys().map(String::as_str);
+            let at = f.locator.value(&with(&path, &["call".into()]));
+            diags.push(at, unknown("operation", &c.call, known));
+            return None;
+        };
+        let mut scope = CaseScope::new(target_vars, &f.doc.variables);
+        scope.captured.extend(op.path_params.iter().cloned());
+        scope.captured.extend(c.capture.keys().cloned());
+        let captures = captures(f, &with(&path, &["capture".into()]), &c.capture, diags);
+        let request = self.request(f, &path, cop, &c.request(), &scope, diags)?;
+        Some(OpCleanup { captures, request })
+    }
+}
