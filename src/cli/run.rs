@@ -185,8 +185,12 @@ fn execute(
     if !args.allow_empty && trials.iter().all(|t| args.test.is_filtered_out(t)) {
         return Err(Error::Usage(no_case_matches(&args.test)));
     }
+    let quarantined = runner::quarantined(&pairs, &args.test, &opts);
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&args.test, trials);
+    for q in &quarantined {
+        reporters.emit(&Event::CaseFinished(q));
+    }
     let interrupted = interrupt.hit();
     if interrupted {
         // Cases undo what they started before they end; this catches anything left.

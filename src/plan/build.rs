@@ -6,9 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::compile::{CaseScope, Planner};
-use super::operation::{check_capabilities, operation};
+use super::operation::{Answers, answers, check_capabilities, operation};
 use super::setup::{Expansion, StepCx};
-use super::{OpCleanup, Operation, Plan, PlannedCase};
+use super::{OpCleanup, Operation, Plan, PlannedCase, PlannedRequest};
 use crate::schema::SchemaRegistry;
 use crate::spec::limits::MAX_SUITE_STEPS;
 use crate::spec::locate::{Location, Seg};
@@ -24,7 +24,8 @@ pub fn build(
     target_vars: &BTreeSet<String>,
 ) -> Result<Plan, Diagnostics> {
     let mut diags = Diagnostics::default();
-    let (operations, ops) = operations(files, schemas, &mut diags);
+    let answers = answers(files, schemas, &mut diags);
+    let (operations, ops) = operations(files, schemas, &answers, &mut diags);
     let fixtures = fixtures(files, &mut diags);
     check_file_variables(files, &mut diags);
     let planner = Planner {
@@ -33,6 +34,7 @@ pub fn build(
         schemas,
     };
     let cleanups = cleanups(&planner, files, &operations, target_vars, &mut diags);
+    let preflight = preflight(&planner, files, &operations, target_vars, &mut diags);
     let cases = Cases {
         planner: &planner,
         target_vars,
@@ -44,6 +46,7 @@ pub fn build(
         operations,
         cases,
         cleanups,
+        preflight,
     })
 }
 
@@ -52,12 +55,13 @@ pub fn build(
 fn operations(
     files: &[SpecFile],
     schemas: &SchemaRegistry,
+    answers: &Answers,
     diags: &mut Diagnostics,
 ) -> (Vec<Arc<Operation>>, HashMap<String, Arc<Operation>>) {
     let mut by_name: HashMap<String, Arc<Operation>> = HashMap::new();
     let mut all = Vec::with_capacity(files.len());
     for f in files {
-        let op = Arc::new(operation(f, schemas, diags));
+        let op = Arc::new(operation(f, schemas, answers, diags));
         if let Some(prev) = by_name.get(&op.name) {
             diags.push(
                 f.locator.value(&[Seg::from("operation")]),
@@ -128,6 +132,24 @@ fn cleanups(
         }
     }
     out
+}
+
+/// The first file's `preflight:` (in path order): its operation with that request. It
+/// sees the target's variables and the file's defaults, nothing a case captures.
+fn preflight(
+    planner: &Planner<'_>,
+    files: &[SpecFile],
+    operations: &[Arc<Operation>],
+    target_vars: &BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Option<PlannedRequest> {
+    let (f, op) = files
+        .iter()
+        .zip(operations)
+        .find(|(f, _)| f.doc.preflight.is_some())?;
+    let spec = f.doc.preflight.as_ref()?;
+    let scope = CaseScope::new(target_vars, &f.doc.variables);
+    planner.request(f, &[Seg::from("preflight")], op, spec, &scope, diags)
 }
 
 /// What planning the cases shares: trial ids seen so far, the suite's step budget.
@@ -208,6 +230,7 @@ impl<'a> Cases<'_, 'a> {
             request: request?,
             expect: expect?,
             defaults: Arc::new(scope.defaults),
+            skip: case.skip.clone(),
         })
     }
 

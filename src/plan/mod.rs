@@ -22,7 +22,7 @@ pub use build::build;
 
 use crate::schema::CompiledSchema;
 use crate::spec::locate::Location;
-use crate::spec::model::{AuthMode, HeaderMatch, Method};
+use crate::spec::model::{AuthMode, ErrorConvention, HeaderMatch, Method};
 use crate::template::{JsonTemplate, Template};
 
 /// Variables every case has without declaring them.
@@ -33,7 +33,20 @@ pub const BUILTINS: &[&str] = &["run_id", "case_uid"];
 pub struct Documented {
     pub schema: Option<Arc<CompiledSchema>>,
     pub error_code: Option<String>,
+    /// Other conformant answers to the same status.
+    pub alternatives: Vec<Arc<Alternative>>,
     pub at: Location,
+}
+
+/// Another answer a conformant endpoint may give for a documented status (a file's
+/// `answers:` entry), e.g. the API gateway's 401.
+#[derive(Debug)]
+pub struct Alternative {
+    pub name: String,
+    /// Who answers this way ("the API gateway"), for reports.
+    pub by: String,
+    pub schema: Option<Arc<CompiledSchema>>,
+    pub error_code: Option<String>,
 }
 
 /// One operation of the API under test, as its case file documents it.
@@ -51,6 +64,8 @@ pub struct Operation {
     pub response_headers: Vec<HeaderCheck>,
     /// Capabilities every call of this operation needs.
     pub requires: Vec<String>,
+    /// How error bodies are checked beyond their schema.
+    pub errors: ErrorConvention,
     pub file: PathBuf,
 }
 
@@ -106,6 +121,11 @@ pub struct PlannedExpect {
     pub body: Option<JsonTemplate>,
     pub body_equals: Option<JsonTemplate>,
     pub headers: Vec<HeaderCheck>,
+    /// Other conformant answers to the expected status (the documented ones, unless the
+    /// case names its own schema or error code).
+    pub alternatives: Vec<Arc<Alternative>>,
+    /// The operation's error convention.
+    pub errors: ErrorConvention,
 }
 
 /// One case, ready to become a trial.
@@ -124,6 +144,8 @@ pub struct PlannedCase {
     pub expect: PlannedExpect,
     /// File-level variable defaults (a target's value wins).
     pub defaults: Arc<BTreeMap<String, String>>,
+    /// Quarantined: reported ignored with this reason unless ignored cases are run.
+    pub skip: Option<String>,
 }
 
 impl PlannedCase {
@@ -160,4 +182,6 @@ pub struct Plan {
     pub cases: Vec<PlannedCase>,
     /// Operation name → how to undo a successful call of it.
     pub cleanups: HashMap<String, OpCleanup>,
+    /// The harmless authenticated read made once per target before any case.
+    pub preflight: Option<PlannedRequest>,
 }

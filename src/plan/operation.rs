@@ -2,25 +2,30 @@
 //! `response_headers`, `requires`) compiled into an [`Operation`], its path split into
 //! literal text and `{param}` names once, so rendering never parses it again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use super::compile::{check_header_names, header_checks, schema_ref};
-use super::{Documented, Operation};
+use super::compile::{check_header_names, header_checks, schema_ref, unknown};
+use super::{Alternative, Documented, Operation};
 use crate::schema::SchemaRegistry;
 use crate::spec::locate::{Locator, Seg};
 use crate::spec::model::CaseFile;
 use crate::spec::{Diagnostics, SpecFile};
 use crate::target::{is_known_capability, known_capabilities};
 
+/// Alternative answers by name (every file's `answers:`).
+pub(super) type Answers = HashMap<String, Arc<Alternative>>;
+
 pub(super) fn operation(
     f: &SpecFile,
     schemas: &SchemaRegistry,
+    answers: &Answers,
     diags: &mut Diagnostics,
 ) -> Operation {
     let doc: &CaseFile = &f.doc;
     let (path_params, path_literals) = split_path(&doc.path, &f.locator, diags);
     check_capabilities(&doc.requires, &[Seg::from("requires")], &f.locator, diags);
-    let responses = responses(f, schemas, diags);
+    let responses = responses(f, schemas, answers, diags);
     check_header_names(
         f,
         &["response_headers".into()],
@@ -36,8 +41,34 @@ pub(super) fn operation(
         responses,
         response_headers: header_checks(&doc.response_headers),
         requires: doc.requires.clone(),
+        errors: doc.errors,
         file: f.path.clone(),
     }
+}
+
+/// Every file's `answers:`, each schema resolved; a name defined twice is reported.
+pub(super) fn answers(files: &[SpecFile], schemas: &SchemaRegistry, diags: &mut Diagnostics) -> Answers {
+    let mut out = Answers::new();
+    for f in files {
+        for (name, a) in &f.doc.answers {
+            let key = [Seg::from("answers"), Seg::from(name.as_str())];
+            if out.contains_key(name) {
+                diags.push(f.locator.key(&key), format!("answer \"{name}\" is already defined"));
+            }
+            let schema = a.schema.as_ref().and_then(|file| {
+                let p = [key[0].clone(), key[1].clone(), Seg::from("schema")];
+                schema_ref(file, schemas, &f.locator, &p, diags)
+            });
+            let alternative = Alternative {
+                name: name.clone(),
+                by: a.by.clone(),
+                schema,
+                error_code: a.error_code.clone(),
+            };
+            out.insert(name.clone(), Arc::new(alternative));
+        }
+    }
+    out
 }
 
 /// `/v1/{project_id}/x` → (`["project_id"]`, `["/v1/", "/x"]`): one more literal piece
@@ -95,6 +126,7 @@ pub(super) fn check_capabilities(
 fn responses(
     f: &SpecFile,
     schemas: &SchemaRegistry,
+    answers: &Answers,
     diags: &mut Diagnostics,
 ) -> BTreeMap<u16, Documented> {
     let loc = &f.locator;
@@ -109,9 +141,20 @@ fn responses(
             p.push("schema".into());
             schema_ref(name, schemas, loc, &p, diags)
         });
+        let mut alternatives = Vec::with_capacity(r.alternatives.len());
+        for (j, name) in r.alternatives.iter().enumerate() {
+            match answers.get(name) {
+                Some(a) => alternatives.push(Arc::clone(a)),
+                None => {
+                    let p = [key[0].clone(), key[1].clone(), "alternatives".into(), j.into()];
+                    diags.push(loc.value(&p), unknown("answer", name, answers.keys().map(String::as_str)));
+                }
+            }
+        }
         let documented = Documented {
             schema,
             error_code: r.error_code.clone(),
+            alternatives,
             at: loc.key(&key),
         };
         responses.insert(*status, documented);

@@ -196,6 +196,11 @@ impl Planner<'_> {
             .error_code
             .clone()
             .or_else(|| documented.and_then(|d| d.error_code.clone()));
+        // A case that names its own schema or error code asks for that answer only.
+        let alternatives = match (&e.schema, &e.error_code, documented) {
+            (None, None, Some(d)) => d.alternatives.clone(),
+            _ => Vec::new(),
+        };
         let body = e
             .body
             .as_ref()
@@ -214,6 +219,8 @@ impl Planner<'_> {
             body,
             body_equals,
             headers,
+            alternatives,
+            errors: op.errors,
         })
     }
 }

@@ -138,6 +138,57 @@ pub struct TrialOptions {
     pub color: bool,
 }
 
+/// The trial name of `case` on `tr`.
+fn trial_name(case: &crate::plan::PlannedCase, tr: &TargetRun, prefix_target: bool) -> String {
+    if prefix_target {
+        format!("{}: {}", tr.target.name, case.id)
+    } else {
+        case.id.clone()
+    }
+}
+
+/// The quarantined cases (`skip:`) libtest will not run with `args`: they never reach a
+/// trial, so their events come from here, each ignored with its reason.
+pub fn quarantined(
+    targets: &[(Arc<Plan>, Arc<TargetRun>)],
+    args: &libtest_mimic::Arguments,
+    opts: &TrialOptions,
+) -> Vec<CaseFinished> {
+    if args.ignored || args.include_ignored {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (plan, tr) in targets {
+        for case in &plan.cases {
+            let Some(reason) = &case.skip else { continue };
+            let probe = Trial::test(trial_name(case, tr, opts.prefix_target), || Ok(()));
+            if args.is_filtered_out(&probe.with_ignored_flag(true)) {
+                continue;
+            }
+            out.push(CaseFinished {
+                case: case_info(case, tr),
+                outcome: Outcome::Ignored {
+                    reason: format!("skip: {reason}"),
+                },
+                exchange: None,
+                duration: std::time::Duration::ZERO,
+            });
+        }
+    }
+    out
+}
+
+fn case_info(case: &crate::plan::PlannedCase, tr: &TargetRun) -> CaseInfo {
+    CaseInfo {
+        target: tr.index,
+        id: case.id.clone(),
+        operation: case.op.name.clone(),
+        status: case.expect.status,
+        name: case.name.clone(),
+        at: case.at.clone(),
+    }
+}
+
 /// One trial per (target, case).
 pub fn trials(
     targets: &[(Arc<Plan>, Arc<TargetRun>)],
@@ -148,16 +199,12 @@ pub fn trials(
     for (plan, tr) in targets {
         for index in 0..plan.cases.len() {
             let case = &plan.cases[index];
-            let name = if opts.prefix_target {
-                format!("{}: {}", tr.target.name, case.id)
-            } else {
-                case.id.clone()
-            };
+            let name = trial_name(case, tr, opts.prefix_target);
             let (plan, tr, handle) = (Arc::clone(plan), Arc::clone(tr), handle.clone());
             let color = opts.color;
-            out.push(Trial::ignorable_test(name, move || {
-                trial(&plan, index, &tr, &handle, color)
-            }));
+            let quarantined = case.skip.is_some();
+            let t = Trial::ignorable_test(name, move || trial(&plan, index, &tr, &handle, color));
+            out.push(t.with_ignored_flag(quarantined));
         }
     }
     out
@@ -172,14 +219,7 @@ fn trial(
     color: bool,
 ) -> Result<Completion, Failed> {
     let case = &plan.cases[index];
-    let info = CaseInfo {
-        target: tr.index,
-        id: case.id.clone(),
-        operation: case.op.name.clone(),
-        status: case.expect.status,
-        name: case.name.clone(),
-        at: case.at.clone(),
-    };
+    let info = case_info(case, tr);
     let started = Instant::now();
     let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr));
     let verdict = match &outcome {

@@ -38,6 +38,18 @@ pub struct CaseFile {
     /// Header expectations applied to every response of this operation.
     #[serde(default)]
     pub response_headers: BTreeMap<String, HeaderMatch>,
+    /// How this operation's error bodies are checked beyond their schema.
+    #[serde(default)]
+    pub errors: ErrorConvention,
+    /// A harmless authenticated read of this operation, made once per target before any
+    /// case: 401 or 403 ends the run (exit 3) instead of failing every case. The first
+    /// file (in path order) that declares one provides it.
+    #[serde(default)]
+    pub preflight: Option<RequestSpec>,
+    /// Named alternative answers, usable from any file's documented responses with
+    /// `alternatives: [NAME]`.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Answer>,
     /// Variables this file expects, with defaults a target may override.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
@@ -90,6 +102,35 @@ pub struct DocumentedResponse {
     /// The documented `error_code` for this status, when the documentation gives one.
     #[serde(default)]
     pub error_code: Option<String>,
+    /// Other answers that are just as conformant for this status (names of `answers:`
+    /// defined in any file), e.g. the API gateway's own 401 instead of AOM's.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+}
+
+/// An alternative answer: another body a conformant endpoint may send for a status.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// Who answers this way, for reports: "the API gateway".
+    pub by: String,
+    /// Schema file for the body.
+    #[serde(default)]
+    pub schema: Option<String>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+}
+
+/// How an operation's error bodies are checked beyond their schema.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorConvention {
+    /// AOM's `{error_code, error_msg, http_code}`: `http_code` must equal the status.
+    #[default]
+    Aom,
+    /// Only the schema (and a documented `error_code`) apply: the Prometheus-style
+    /// `{status: "error", errorType, error}` envelope, or bodies of any other shape.
+    Schema,
 }
 
 /// A `responses:` key, written in decimal. YAML also reads `0xC8`, `0o310` and `+200`
@@ -137,6 +178,10 @@ fn decimal_status_keys<'de, D: Deserializer<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub name: String,
+    /// Quarantine: the case is reported ignored with this reason, and runs only with
+    /// `--ignored` or `--include-ignored`.
+    #[serde(default)]
+    pub skip: Option<String>,
     /// For people reading the file; the harness does not use it.
     #[allow(dead_code)]
     #[serde(default)]
