@@ -3,7 +3,7 @@
 //! pair or IAM login they make.
 
 use super::args::{Env, TargetArgs};
-use super::file::{AuthFile, TargetFile};
+use super::file::{AuthFile, IamFile, TargetFile};
 use super::{At, AuthKind, TargetError};
 use crate::auth::iam::IamLogin;
 use crate::auth::signer::Algorithm;
@@ -31,6 +31,39 @@ fn credential(env: &dyn Env, var: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// The names of the environment variables credentials are read from: the target file's,
+/// else the defaults (for AK/SK, the ones the Huawei Cloud SDKs read).
+struct EnvVars {
+    token: String,
+    ak: String,
+    sk: String,
+    security_token: String,
+    password: String,
+}
+
+impl EnvVars {
+    fn new(af: Option<&AuthFile>) -> Self {
+        let name = |field: Option<&String>, default: &str| {
+            field.cloned().unwrap_or_else(|| default.to_owned())
+        };
+        let iam_file = af.and_then(|a| a.iam.as_ref());
+        EnvVars {
+            token: name(af.and_then(|a| a.token_env.as_ref()), "AOM_AUTH_TOKEN"),
+            ak: name(af.and_then(|a| a.ak_env.as_ref()), "CLOUD_SDK_AK"),
+            sk: name(af.and_then(|a| a.sk_env.as_ref()), "CLOUD_SDK_SK"),
+            security_token: name(
+                af.and_then(|a| a.security_token_env.as_ref()),
+                "CLOUD_SDK_SECURITY_TOKEN",
+            ),
+            password: name(
+                iam_file.and_then(|i| i.password_env.as_ref()),
+                "AOM_IAM_PASSWORD",
+            ),
+        }
+    }
+}
+
+/// The credentials for the auth mode — or, for IAM, the login that will fetch a token.
 pub(super) fn credentials(
     tf: &TargetFile,
     args: &TargetArgs,
@@ -39,92 +72,103 @@ pub(super) fn credentials(
     at: &At<'_>,
 ) -> Result<(Credentials, Option<IamLogin>), TargetError> {
     let af = tf.auth.as_ref();
-    let name = |field: Option<&String>, default: &str| {
-        field.cloned().unwrap_or_else(|| default.to_owned())
-    };
-    let token_env = name(af.and_then(|a| a.token_env.as_ref()), "AOM_AUTH_TOKEN");
-    let ak_env = name(af.and_then(|a| a.ak_env.as_ref()), "CLOUD_SDK_AK");
-    let sk_env = name(af.and_then(|a| a.sk_env.as_ref()), "CLOUD_SDK_SK");
-    let st_env = name(
-        af.and_then(|a| a.security_token_env.as_ref()),
-        "CLOUD_SDK_SECURITY_TOKEN",
-    );
-    let iam_file = af.and_then(|a| a.iam.as_ref());
-    let pw_env = name(
-        iam_file.and_then(|i| i.password_env.as_ref()),
-        "AOM_IAM_PASSWORD",
-    );
-
+    let vars = EnvVars::new(af);
     let mode = match args.auth.or(af.and_then(|a| a.mode)) {
         Some(mode) => mode,
-        None => infer_mode(env, [&token_env, &ak_env, &sk_env, &pw_env], at)?,
+        None => infer_mode(env, [&vars.token, &vars.ak, &vars.sk, &vars.password], at)?,
     };
-    let need = |var: &str, what: &str| match credential(env, var) {
+    let algorithm = signing_algorithm(args, af, mode, region, at)?;
+    Ok(match mode {
+        AuthKind::None => (Credentials::None, None),
+        AuthKind::Token => {
+            let token = need(env, &vars.token, "the token", at)?;
+            (Credentials::Token(Secret::new(token)), None)
+        }
+        AuthKind::Aksk => (aksk(env, &vars, algorithm, at)?, None),
+        AuthKind::Iam => {
+            let iam_file = af.and_then(|a| a.iam.as_ref());
+            let login = iam_login(args, iam_file, region, env, &vars.password, at)?;
+            (Credentials::None, Some(login))
+        }
+    })
+}
+
+/// A credential the auth mode cannot do without.
+fn need(env: &dyn Env, var: &str, what: &str, at: &At<'_>) -> Result<String, TargetError> {
+    match credential(env, var) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(at(
             &["auth".into()],
             format!("{what} is expected in environment variable {var}, which is not set"),
         )),
         Err(problem) => Err(at(&["auth".into()], problem)),
-    };
-    let algorithm = signing_algorithm(args, af, mode, region, at)?;
-    Ok(match mode {
-        AuthKind::None => (Credentials::None, None),
-        AuthKind::Token => (
-            Credentials::Token(Secret::new(need(&token_env, "the token")?)),
-            None,
-        ),
-        AuthKind::Aksk => {
-            let security_token =
-                credential(env, &st_env).map_err(|problem| at(&["auth".into()], problem))?;
-            (
-                Credentials::AkSk(AccessKeyPair {
-                    ak: need(&ak_env, "the access key")?,
-                    sk: Secret::new(need(&sk_env, "the secret key")?),
-                    security_token: security_token.map(Secret::new),
-                    algorithm: algorithm.unwrap_or(Algorithm::SdkHmacSha256),
-                }),
-                None,
+    }
+}
+
+/// An AK/SK pair; the security token is optional (temporary keys have one).
+fn aksk(
+    env: &dyn Env,
+    vars: &EnvVars,
+    algorithm: Option<Algorithm>,
+    at: &At<'_>,
+) -> Result<Credentials, TargetError> {
+    let security_token =
+        credential(env, &vars.security_token).map_err(|problem| at(&["auth".into()], problem))?;
+    Ok(Credentials::AkSk(AccessKeyPair {
+        ak: need(env, &vars.ak, "the access key", at)?,
+        sk: Secret::new(need(env, &vars.sk, "the secret key", at)?),
+        security_token: security_token.map(Secret::new),
+        algorithm: algorithm.unwrap_or(Algorithm::SdkHmacSha256),
+    }))
+}
+
+/// An IAM login; flags override the file, and the IAM endpoint defaults to the region's.
+fn iam_login(
+    args: &TargetArgs,
+    iam_file: Option<&IamFile>,
+    region: Option<&str>,
+    env: &dyn Env,
+    password_var: &str,
+    at: &At<'_>,
+) -> Result<IamLogin, TargetError> {
+    let endpoint = args
+        .iam_endpoint
+        .clone()
+        .or_else(|| iam_file.and_then(|i| i.endpoint.clone()))
+        .or_else(|| region.map(|r| format!("https://iam.{r}.myhuaweicloud.com")))
+        .ok_or_else(|| {
+            at(
+                &["auth".into(), "iam".into()],
+                "IAM auth needs an IAM endpoint or a region".into(),
             )
-        }
-        AuthKind::Iam => {
-            let endpoint = args
-                .iam_endpoint
-                .clone()
-                .or_else(|| iam_file.and_then(|i| i.endpoint.clone()))
-                .or_else(|| region.map(|r| format!("https://iam.{r}.myhuaweicloud.com")))
-                .ok_or_else(|| {
-                    at(
-                        &["auth".into(), "iam".into()],
-                        "IAM auth needs an IAM endpoint or a region".into(),
-                    )
-                })?;
-            let user = args
-                .iam_user
-                .clone()
-                .or_else(|| iam_file.and_then(|i| i.user.clone()))
-                .ok_or_else(|| {
-                    at(
-                        &["auth".into(), "iam".into()],
-                        "IAM auth needs a user (`auth.iam.user` or --iam-user)".into(),
-                    )
-                })?;
-            let domain = args
-                .iam_domain
-                .clone()
-                .or_else(|| iam_file.and_then(|i| i.domain.clone()))
-                .ok_or_else(|| at(&["auth".into(), "iam".into()], "IAM auth needs an account (domain) name (`auth.iam.domain` or --iam-domain)".into()))?;
-            let password = Secret::new(need(&pw_env, "the IAM password")?);
-            (
-                Credentials::None,
-                Some(IamLogin {
-                    endpoint: endpoint.trim_end_matches('/').to_owned(),
-                    user,
-                    domain,
-                    password,
-                }),
+        })?;
+    let user = args
+        .iam_user
+        .clone()
+        .or_else(|| iam_file.and_then(|i| i.user.clone()))
+        .ok_or_else(|| {
+            at(
+                &["auth".into(), "iam".into()],
+                "IAM auth needs a user (`auth.iam.user` or --iam-user)".into(),
             )
-        }
+        })?;
+    let domain = args
+        .iam_domain
+        .clone()
+        .or_else(|| iam_file.and_then(|i| i.domain.clone()))
+        .ok_or_else(|| {
+            at(
+                &["auth".into(), "iam".into()],
+                "IAM auth needs an account (domain) name (`auth.iam.domain` or --iam-domain)"
+                    .into(),
+            )
+        })?;
+    let password = Secret::new(need(env, password_var, "the IAM password", at)?);
+    Ok(IamLogin {
+        endpoint: endpoint.trim_end_matches('/').to_owned(),
+        user,
+        domain,
+        password,
     })
 }
 

@@ -2,14 +2,16 @@
 //! capabilities, variables, timeout, and the TLS rules (no credentials over plain http://
 //! to a remote host). Credentials themselves come from `credentials`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use super::args::{Env, TargetArgs, parse_duration};
 use super::credentials::credentials;
 use super::file::TargetFile;
-use super::{Target, TargetError, is_known_capability, known_capabilities};
+use super::{At, Target, TargetError, is_known_capability, known_capabilities};
 use crate::auth::Credentials;
+use crate::auth::iam::IamLogin;
 use crate::spec::{Diagnostic, Seg, locate::Locator};
 
 /// Builds one target from an optional file, flags and the environment.
@@ -30,7 +32,32 @@ pub fn resolve(
         }),
         None => TargetError::Config(msg),
     };
+    // Region first: the endpoint, the IAM endpoint and V11 signing derive from it.
+    let region = region(args, tf, &at)?;
+    let (endpoint, url) = endpoint(args, tf, region.as_deref(), &at)?;
+    let project_id = project_id(args, tf, &at)?;
+    let name = name(tf, path, &at)?;
+    let capabilities = capabilities(args, tf, &at)?;
+    let variables = variables(args, tf, &at)?;
+    let timeout = timeout(args, tf, &at)?;
+    let (credentials, iam) = credentials(tf, args, env, region.as_deref(), &at)?;
+    let insecure = args.insecure || tf.tls.as_ref().is_some_and(|t| t.insecure);
+    refuse_plain_http(args, tf, &url, &credentials, iam.as_ref(), &at)?;
+    Ok(Target {
+        name,
+        endpoint,
+        project_id,
+        credentials,
+        iam,
+        capabilities: capabilities.into_iter().collect(),
+        variables,
+        timeout,
+        region,
+        insecure,
+    })
+}
 
+fn region(args: &TargetArgs, tf: &TargetFile, at: &At<'_>) -> Result<Option<String>, TargetError> {
     let region = args.region.clone().or_else(|| tf.region.clone());
     if let Some(r) = &region {
         // The region becomes part of a host name: nothing but a region id may get in.
@@ -46,7 +73,17 @@ pub fn resolve(
             ));
         }
     }
-    let endpoint = match (&args.endpoint, &tf.endpoint, &region) {
+    Ok(region)
+}
+
+/// The endpoint without a trailing slash, and as a URL for the plain-http check.
+fn endpoint(
+    args: &TargetArgs,
+    tf: &TargetFile,
+    region: Option<&str>,
+    at: &At<'_>,
+) -> Result<(String, reqwest::Url), TargetError> {
+    let endpoint = match (&args.endpoint, &tf.endpoint, region) {
         (Some(e), ..) | (None, Some(e), _) => e.clone(),
         (None, None, Some(r)) => format!("https://aom.{r}.myhuaweicloud.com"),
         (None, None, None) => {
@@ -76,7 +113,10 @@ pub fn resolve(
             "the endpoint URL must not carry a user or password: configure `auth:` instead".into(),
         ));
     }
+    Ok((endpoint, url))
+}
 
+fn project_id(args: &TargetArgs, tf: &TargetFile, at: &At<'_>) -> Result<String, TargetError> {
     let project_id = args
         .project_id
         .clone()
@@ -95,7 +135,12 @@ pub fn resolve(
             ),
         ));
     }
+    Ok(project_id)
+}
 
+/// The file's `name:`, else its file stem. Without a file the name stays empty and is
+/// not checked: a target given by flags alone is the only one, and needs no prefix.
+fn name(tf: &TargetFile, path: Option<&Path>, at: &At<'_>) -> Result<String, TargetError> {
     let name = tf
         .name
         .clone()
@@ -104,12 +149,20 @@ pub fn resolve(
                 .map(|s| s.to_string_lossy().into_owned())
         })
         .unwrap_or_default();
-    if file.is_some() {
+    if path.is_some() {
         if let Some(problem) = crate::spec::model::trial_name_problem("a target", &name) {
             return Err(at(&["name".into()], problem));
         }
     }
+    Ok(name)
+}
 
+/// `--capability` flags replace the file's list rather than add to it.
+fn capabilities(
+    args: &TargetArgs,
+    tf: &TargetFile,
+    at: &At<'_>,
+) -> Result<Vec<String>, TargetError> {
     let capabilities: Vec<String> = if args.capabilities.is_empty() {
         tf.capabilities.clone().unwrap_or_default()
     } else {
@@ -123,7 +176,16 @@ pub fn resolve(
             ));
         }
     }
+    Ok(capabilities)
+}
 
+/// The file's variables, each `--var` overriding one. The flags' names were checked
+/// when clap parsed them.
+fn variables(
+    args: &TargetArgs,
+    tf: &TargetFile,
+    at: &At<'_>,
+) -> Result<BTreeMap<String, String>, TargetError> {
     for name in tf.variables.keys() {
         if let Some(problem) = crate::template::settable_name_problem(name) {
             return Err(at(&["variables".into(), name.as_str().into()], problem));
@@ -131,32 +193,39 @@ pub fn resolve(
     }
     let mut variables = tf.variables.clone();
     variables.extend(args.vars.iter().cloned());
+    Ok(variables)
+}
 
-    let timeout = match (&args.timeout, &tf.timeout) {
+fn timeout(args: &TargetArgs, tf: &TargetFile, at: &At<'_>) -> Result<Duration, TargetError> {
+    Ok(match (&args.timeout, &tf.timeout) {
         (Some(t), _) => *t,
         (None, Some(t)) => parse_duration(t).map_err(|e| at(&["timeout".into()], e))?,
         (None, None) => Duration::from_secs(30),
-    };
+    })
+}
 
-    let (credentials, iam) = credentials(tf, args, env, region.as_deref(), &at)?;
-
-    let tls = tf.tls.as_ref();
-    let insecure = args.insecure || tls.is_some_and(|t| t.insecure);
-    let allow_plain = args.allow_plain_http || tls.is_some_and(|t| t.allow_plain_http);
+/// Credentials go over plain http:// only to a loopback host, unless allowed.
+fn refuse_plain_http(
+    args: &TargetArgs,
+    tf: &TargetFile,
+    url: &reqwest::Url,
+    credentials: &Credentials,
+    iam: Option<&IamLogin>,
+    at: &At<'_>,
+) -> Result<(), TargetError> {
+    let allow_plain = args.allow_plain_http || tf.tls.as_ref().is_some_and(|t| t.allow_plain_http);
     // An IAM login sends the password to IAM, then the token to the endpoint.
     let sends_credentials = !matches!(credentials, Credentials::None) || iam.is_some();
-    let mut plain_checks = vec![(&url, vec![Seg::from("endpoint")])];
-    let iam_url = match &iam {
-        Some(login) => Some(reqwest::Url::parse(&login.endpoint).map_err(|e| {
+    let mut plain_checks = vec![(url.clone(), vec![Seg::from("endpoint")])];
+    if let Some(login) = iam {
+        let here = vec![Seg::from("auth"), Seg::from("iam"), Seg::from("endpoint")];
+        let iam_url = reqwest::Url::parse(&login.endpoint).map_err(|e| {
             at(
-                &["auth".into(), "iam".into(), "endpoint".into()],
+                &here,
                 format!("IAM endpoint {:?} is not a URL: {e}", login.endpoint),
             )
-        })?),
-        None => None,
-    };
-    if let Some(u) = &iam_url {
-        plain_checks.push((u, vec!["auth".into(), "iam".into(), "endpoint".into()]));
+        })?;
+        plain_checks.push((iam_url, here));
     }
     for (u, seg) in plain_checks {
         let host = u.host_str().unwrap_or("");
@@ -169,19 +238,7 @@ pub fn resolve(
             ));
         }
     }
-
-    Ok(Target {
-        name,
-        endpoint,
-        project_id,
-        credentials,
-        iam,
-        capabilities: capabilities.into_iter().collect(),
-        variables,
-        timeout,
-        region,
-        insecure,
-    })
+    Ok(())
 }
 
 fn is_loopback(host: &str) -> bool {
