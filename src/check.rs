@@ -91,22 +91,10 @@ impl Mismatch {
 pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismatch> {
     let mut out = Vec::new();
     let status_ok = resp.status == expect.status;
-    if !status_ok {
-        out.push(Mismatch::Status {
-            expected: expect.status,
-            actual: resp.status,
-        });
-    }
-    for h in &expect.headers {
-        check_header(h, resp, &mut out);
-    }
+    check_status_headers_size(expect, resp, &mut out);
     if resp.truncated {
-        // Only the first MAX_BODY_BYTES were read: nothing in it can be judged.
-        debug_assert!(resp.body.len() <= MAX_BODY_BYTES);
-        out.push(Mismatch::BodyTooLarge);
         return out;
     }
-
     let needs_json = status_ok
         && (expect.schema.is_some()
             || expect.error_code.is_some()
@@ -115,12 +103,48 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
     if !needs_json && resp.status < 400 {
         return out;
     }
-    let body: Value = match parse_body(&resp.body) {
+    let Some(body) = json_body(resp, needs_json, &mut out) else {
+        return out;
+    };
+    if status_ok {
+        check_schema(expect, &body, &mut out);
+        check_error_code(expect, &body, &mut out);
+    }
+    check_http_code(resp, &body, &mut out);
+    if status_ok {
+        check_values(expect, body, vars, &mut out);
+    }
+    out
+}
+
+/// What holds whatever the body: the status, the headers, and that the body was read
+/// whole.
+fn check_status_headers_size(expect: &PlannedExpect, resp: &Response, out: &mut Vec<Mismatch>) {
+    if resp.status != expect.status {
+        out.push(Mismatch::Status {
+            expected: expect.status,
+            actual: resp.status,
+        });
+    }
+    for h in &expect.headers {
+        check_header(h, resp, out);
+    }
+    if resp.truncated {
+        // Only the first MAX_BODY_BYTES were read: nothing in it can be judged.
+        debug_assert!(resp.body.len() <= MAX_BODY_BYTES);
+        out.push(Mismatch::BodyTooLarge);
+    }
+}
+
+/// The body as JSON. A body that is not JSON, or repeats a key, is a mismatch only when
+/// the case needs JSON: otherwise it just has no `http_code` to check.
+fn json_body(resp: &Response, needs_json: bool, out: &mut Vec<Mismatch>) -> Option<Value> {
+    match parse_body(&resp.body) {
         Ok((v, duplicate)) => {
             if let (true, Some(d)) = (needs_json, duplicate) {
                 out.push(d.mismatch());
             }
-            v
+            Some(v)
         }
         Err(e) => {
             if needs_json {
@@ -131,43 +155,49 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
                 };
                 out.push(Mismatch::NotJson { error });
             }
-            return out;
-        }
-    };
-
-    if status_ok {
-        if let Some(schema) = &expect.schema {
-            let mut errors = schema.validator.iter_errors(&body);
-            for err in errors.by_ref().take(MAX_SCHEMA_ERRORS) {
-                out.push(Mismatch::Schema {
-                    schema: schema.name.clone(),
-                    instance_path: err.instance_path().to_string(),
-                    schema_path: err.schema_path().to_string(),
-                    message: err.to_string(),
-                    instance: err.instance().to_string(),
-                });
-            }
-            let more = errors.count();
-            if more > 0 {
-                out.push(Mismatch::MoreSchemaErrors {
-                    schema: schema.name.clone(),
-                    more,
-                });
-            }
-        }
-        if let Some(code) = &expect.error_code {
-            let actual = body.get("error_code");
-            if actual.and_then(Value::as_str) != Some(code.as_str()) {
-                out.push(Mismatch::ErrorCode {
-                    expected: code.clone(),
-                    actual: actual.cloned(),
-                });
-            }
+            None
         }
     }
-    // Every AOM error body repeats the status in `http_code`; a body that disagrees
-    // with its own status line is a defect however valid its shape, whatever the case
-    // expected.
+}
+
+fn check_schema(expect: &PlannedExpect, body: &Value, out: &mut Vec<Mismatch>) {
+    let Some(schema) = &expect.schema else {
+        return;
+    };
+    let mut errors = schema.validator.iter_errors(body);
+    for err in errors.by_ref().take(MAX_SCHEMA_ERRORS) {
+        out.push(Mismatch::Schema {
+            schema: schema.name.clone(),
+            instance_path: err.instance_path().to_string(),
+            schema_path: err.schema_path().to_string(),
+            message: err.to_string(),
+            instance: err.instance().to_string(),
+        });
+    }
+    let more = errors.count();
+    if more > 0 {
+        out.push(Mismatch::MoreSchemaErrors {
+            schema: schema.name.clone(),
+            more,
+        });
+    }
+}
+
+fn check_error_code(expect: &PlannedExpect, body: &Value, out: &mut Vec<Mismatch>) {
+    if let Some(code) = &expect.error_code {
+        let actual = body.get("error_code");
+        if actual.and_then(Value::as_str) != Some(code.as_str()) {
+            out.push(Mismatch::ErrorCode {
+                expected: code.clone(),
+                actual: actual.cloned(),
+            });
+        }
+    }
+}
+
+/// Every AOM error body repeats the status in `http_code`; a body that disagrees with its
+/// own status line is a defect however valid its shape, whatever the case expected.
+fn check_http_code(resp: &Response, body: &Value, out: &mut Vec<Mismatch>) {
     if resp.status >= 400 {
         if let Some(hc) = body.get("http_code") {
             if hc.as_u64() != Some(u64::from(resp.status)) {
@@ -178,11 +208,12 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
             }
         }
     }
-    if !status_ok {
-        return out;
-    }
+}
+
+/// `body` (a subset) and `body_equals` (the whole body), rendered with the case's vars.
+fn check_values(expect: &PlannedExpect, body: Value, vars: &Vars, out: &mut Vec<Mismatch>) {
     if let Some(t) = &expect.body {
-        subset(&t.render(vars), Some(&body), &mut String::new(), &mut out);
+        subset(&t.render(vars), Some(&body), &mut String::new(), out);
     }
     if let Some(t) = &expect.body_equals {
         let expected = t.render(vars);
@@ -194,7 +225,6 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
             });
         }
     }
-    out
 }
 
 /// The first key found repeated in one object: the key, and the path of its object

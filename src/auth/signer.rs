@@ -209,59 +209,28 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, Signature
             .ok_or(SignatureError::MalformedAuthorization(
                 "no parameters after the scheme",
             ))?;
-    let (mut access, mut credential, mut signed_headers, mut signature) = (None, None, None, None);
-    for part in rest.split(',') {
-        let (key, val) =
-            part.trim()
-                .split_once('=')
-                .ok_or(SignatureError::MalformedAuthorization(
-                    "a parameter is not key=value",
-                ))?;
-        let slot = match key {
-            "Access" => &mut access,
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
-            _ => return Err(SignatureError::MalformedAuthorization("unknown parameter")),
-        };
-        if slot.replace(val.to_owned()).is_some() {
-            return Err(SignatureError::MalformedAuthorization("repeated parameter"));
-        }
-    }
-    let signed_headers = signed_headers.ok_or(SignatureError::MalformedAuthorization(
-        "SignedHeaders missing",
-    ))?;
-    let signature = signature.ok_or(SignatureError::MalformedAuthorization("Signature missing"))?;
+    let params = AuthorizationParams::parse(rest)?;
+    let signed_headers = params
+        .signed_headers
+        .ok_or(SignatureError::MalformedAuthorization(
+            "SignedHeaders missing",
+        ))?;
+    let signature = params
+        .signature
+        .ok_or(SignatureError::MalformedAuthorization("Signature missing"))?;
     let (algorithm, access_key, scope_date) = match scheme {
         SDK_ALGORITHM => {
-            let ak = access.ok_or(SignatureError::MalformedAuthorization("Access missing"))?;
+            let ak = params
+                .access
+                .ok_or(SignatureError::MalformedAuthorization("Access missing"))?;
             (Algorithm::SdkHmacSha256, ak, None)
         }
         V11_ALGORITHM => {
-            let credential =
-                credential.ok_or(SignatureError::MalformedAuthorization("Credential missing"))?;
-            let mut parts = credential.split('/');
-            let (Some(ak), Some(day), Some(region), Some(service), None) = (
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-            ) else {
-                return Err(SignatureError::MalformedAuthorization(
-                    "Credential is not AK/YYYYMMDD/region/service",
-                ));
-            };
-            if region.is_empty() || service.is_empty() {
-                return Err(SignatureError::MalformedAuthorization(
-                    "Credential has an empty region or service",
-                ));
-            }
-            let algorithm = Algorithm::V11HmacSha256 {
-                region: region.to_owned(),
-                service: service.to_owned(),
-            };
-            (algorithm, ak.to_owned(), Some(day.to_owned()))
+            let credential = params
+                .credential
+                .ok_or(SignatureError::MalformedAuthorization("Credential missing"))?;
+            let (algorithm, ak, day) = v11_scope(&credential)?;
+            (algorithm, ak, Some(day))
         }
         other => return Err(SignatureError::UnsupportedAlgorithm(other.to_owned())),
     };
@@ -275,6 +244,68 @@ pub fn parse_authorization(value: &str) -> Result<ParsedAuthorization, Signature
         signed_headers,
         signature,
     })
+}
+
+/// The `key=value` parameters after the scheme. Each may appear once: of two, which one
+/// counts would be a guess.
+#[derive(Default)]
+struct AuthorizationParams {
+    access: Option<String>,
+    credential: Option<String>,
+    signed_headers: Option<String>,
+    signature: Option<String>,
+}
+
+impl AuthorizationParams {
+    fn parse(rest: &str) -> Result<Self, SignatureError> {
+        let mut params = AuthorizationParams::default();
+        for part in rest.split(',') {
+            let (key, val) =
+                part.trim()
+                    .split_once('=')
+                    .ok_or(SignatureError::MalformedAuthorization(
+                        "a parameter is not key=value",
+                    ))?;
+            let slot = match key {
+                "Access" => &mut params.access,
+                "Credential" => &mut params.credential,
+                "SignedHeaders" => &mut params.signed_headers,
+                "Signature" => &mut params.signature,
+                _ => return Err(SignatureError::MalformedAuthorization("unknown parameter")),
+            };
+            if slot.replace(val.to_owned()).is_some() {
+                return Err(SignatureError::MalformedAuthorization("repeated parameter"));
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// A V11 `Credential=AK/YYYYMMDD/region/service` → the algorithm (with its region and
+/// service), the AK and the scope's day.
+fn v11_scope(credential: &str) -> Result<(Algorithm, String, String), SignatureError> {
+    let mut parts = credential.split('/');
+    let (Some(ak), Some(day), Some(region), Some(service), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(SignatureError::MalformedAuthorization(
+            "Credential is not AK/YYYYMMDD/region/service",
+        ));
+    };
+    if region.is_empty() || service.is_empty() {
+        return Err(SignatureError::MalformedAuthorization(
+            "Credential has an empty region or service",
+        ));
+    }
+    let algorithm = Algorithm::V11HmacSha256 {
+        region: region.to_owned(),
+        service: service.to_owned(),
+    };
+    Ok((algorithm, ak.to_owned(), day.to_owned()))
 }
 
 /// Checks `auth` against `input` by re-signing with `sk` over exactly the headers named in

@@ -12,7 +12,8 @@ use std::time::SystemTime;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -123,79 +124,98 @@ const SINGLE_HEADERS: &[&str] = &[
     "x-aom-mock-fault",
 ];
 
+/// Checks the request's headers and credentials, reading the body on the way; the
+/// caller goes into the request's extensions.
 async fn admit(app: &App, req: Request) -> Result<Request, Rejection> {
     let (mut parts, body) = req.into_parts();
+    check_headers(&parts.headers)?;
+    let (caller, body) = if let Some(token) = parts.headers.get(AUTH_TOKEN_HEADER) {
+        let caller = by_token(app, token.as_bytes())?;
+        let body = read_body(body, app.config.body_read_timeout).await?;
+        (caller, body)
+    } else if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
+        by_signature(app, authorization, &parts, body).await?
+    } else {
+        return Err(Rejection::Credentials("x-auth-token not found".into()));
+    };
+    parts.extensions.insert(caller);
+    Ok(Request::from_parts(parts, Body::from(body)))
+}
+
+/// What is wrong before a byte of the body is read: a repeated header, or a body
+/// declared too large.
+fn check_headers(headers: &HeaderMap) -> Result<(), Rejection> {
     if let Some(name) = SINGLE_HEADERS
         .iter()
-        .find(|h| parts.headers.get_all(**h).iter().nth(1).is_some())
+        .find(|h| headers.get_all(**h).iter().nth(1).is_some())
     {
         return Err(
             ApiError::invalid_parameter(format!("The {name} header must appear once.")).into(),
         );
     }
     // Known too large before reading a byte: answer at once (no 100-continue, no 1 MiB read).
-    let declared = parts
-        .headers
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(ApiError::payload_too_large(MAX_BODY_BYTES).into());
     }
-    let (caller, body) = if let Some(token) = parts.headers.get(AUTH_TOKEN_HEADER) {
-        let token = token.as_bytes();
-        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
-            return Err(ApiError::invalid_parameter(format!(
-                "X-Auth-Token must be 1-{MAX_TOKEN_LEN} characters long."
-            ))
-            .into());
-        }
-        let caller = app
-            .credentials
-            .token(token)
-            .ok_or_else(|| Rejection::Credentials("decrypt token fail".into()))?;
-        let body = read_body(body, app.config.body_read_timeout).await?;
-        (caller, body)
-    } else if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
-        let fail = |why: &dyn std::fmt::Display| {
-            Rejection::Credentials(format!("verify aksk signature fail, {why}"))
-        };
-        let authorization = authorization.to_str().map_err(|e| fail(&e))?;
-        let parsed = parse_authorization(authorization).map_err(|e| fail(&e))?;
-        let (sk, projects) = app
-            .credentials
-            .keys
-            .get(&parsed.access_key)
-            .ok_or_else(|| fail(&"unknown access key"))?;
-        let body = read_body(body, app.config.body_read_timeout).await?;
-        let headers = header_pairs(&parts.headers);
-        let query = query_pairs(parts.uri.query());
-        let input = SignInput {
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            query: &query,
-            headers: &headers,
-            body: &body,
-        };
-        verify(
-            &input,
-            &parsed,
-            sk.expose(),
-            SystemTime::now(),
-            app.config.max_sdk_date_skew,
-        )
-        .map_err(|e| fail(&e))?;
-        (
-            Caller {
-                projects: Arc::clone(projects),
-            },
-            body,
-        )
-    } else {
-        return Err(Rejection::Credentials("x-auth-token not found".into()));
+    Ok(())
+}
+
+/// The caller an `X-Auth-Token` belongs to.
+fn by_token(app: &App, token: &[u8]) -> Result<Caller, Rejection> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(ApiError::invalid_parameter(format!(
+            "X-Auth-Token must be 1-{MAX_TOKEN_LEN} characters long."
+        ))
+        .into());
+    }
+    app.credentials
+        .token(token)
+        .ok_or_else(|| Rejection::Credentials("decrypt token fail".into()))
+}
+
+/// The caller whose AK signed the request, and the body, which the signature covers.
+async fn by_signature(
+    app: &App,
+    authorization: &HeaderValue,
+    parts: &Parts,
+    body: Body,
+) -> Result<(Caller, Bytes), Rejection> {
+    let fail = |why: &dyn std::fmt::Display| {
+        Rejection::Credentials(format!("verify aksk signature fail, {why}"))
     };
-    parts.extensions.insert(caller);
-    Ok(Request::from_parts(parts, Body::from(body)))
+    let authorization = authorization.to_str().map_err(|e| fail(&e))?;
+    let parsed = parse_authorization(authorization).map_err(|e| fail(&e))?;
+    let (sk, projects) = app
+        .credentials
+        .keys
+        .get(&parsed.access_key)
+        .ok_or_else(|| fail(&"unknown access key"))?;
+    let body = read_body(body, app.config.body_read_timeout).await?;
+    let headers = header_pairs(&parts.headers);
+    let query = query_pairs(parts.uri.query());
+    let input = SignInput {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: &query,
+        headers: &headers,
+        body: &body,
+    };
+    verify(
+        &input,
+        &parsed,
+        sk.expose(),
+        SystemTime::now(),
+        app.config.max_sdk_date_skew,
+    )
+    .map_err(|e| fail(&e))?;
+    let caller = Caller {
+        projects: Arc::clone(projects),
+    };
+    Ok((caller, body))
 }
 
 /// Reads the body within `timeout`: a client that stops sending mid-body would otherwise

@@ -170,7 +170,34 @@ struct Generated {
     token: Option<Secret>,
 }
 
+/// The mock's configuration from its flags, and the credentials it made up for want of them.
 fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError> {
+    check_flags(args)?;
+    let mut generated = Generated {
+        project_id: None,
+        token: None,
+    };
+    let projects = projects(args, &mut generated)?;
+    let tokens = tokens(args, &projects, &mut generated)?;
+    let keys = keys(args, &projects)?;
+    let config = MockConfig {
+        tokens,
+        keys,
+        faults: args.faults,
+        allow_reset: args.allow_reset || args.faults,
+        gateway_auth_errors: args.gateway_auth_errors,
+        max_workflows_per_project: args.max_workflows_per_project,
+        max_executions_per_workflow: args.max_executions_per_workflow,
+        max_executions_per_project: args.max_executions_per_project,
+        body_read_timeout: MockConfig::default().body_read_timeout,
+        max_sdk_date_skew: (args.max_sdk_date_skew > 0)
+            .then(|| Duration::from_secs(args.max_sdk_date_skew)),
+    };
+    Ok((config, generated))
+}
+
+/// Flag problems found without parsing a value, before anything is generated.
+fn check_flags(args: &MockArgs) -> Result<(), MockCliError> {
     if args.aks.len() != args.sks.len() {
         return Err(MockCliError::UnpairedKeys {
             aks: args.aks.len(),
@@ -189,18 +216,26 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
     if args.max_executions_per_project == 0 {
         return Err(MockCliError::ZeroLimit("--max-executions-per-project"));
     }
-    let mut generated = Generated {
-        project_id: None,
-        token: None,
-    };
-    let projects = if args.project_ids.is_empty() {
-        // 16 random bytes in hex: 32 characters, the documented project id length.
-        let id = random_hex(32)?;
-        generated.project_id = Some(id.clone());
-        vec![id]
-    } else {
-        args.project_ids.clone()
-    };
+    Ok(())
+}
+
+/// The `--project-id`s; without any, one generated, so that some path is allowed.
+fn projects(args: &MockArgs, generated: &mut Generated) -> Result<Vec<String>, MockCliError> {
+    if !args.project_ids.is_empty() {
+        return Ok(args.project_ids.clone());
+    }
+    // 16 random bytes in hex: 32 characters, the documented project id length.
+    let id = random_hex(32)?;
+    generated.project_id = Some(id.clone());
+    Ok(vec![id])
+}
+
+/// The `--token`s; with no token and no AK, one generated, so that some caller gets in.
+fn tokens(
+    args: &MockArgs,
+    projects: &[String],
+    generated: &mut Generated,
+) -> Result<Vec<TokenGrant>, MockCliError> {
     let mut tokens = Vec::with_capacity(args.tokens.len() + 1);
     for t in &args.tokens {
         let (token, bound) = split_binding(t.expose())?;
@@ -210,7 +245,7 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
         }
         tokens.push(TokenGrant {
             token: Secret::new(token),
-            projects: bound.unwrap_or_else(|| projects.clone()),
+            projects: bound.unwrap_or_else(|| projects.to_vec()),
         });
     }
     if tokens.is_empty() && args.aks.is_empty() {
@@ -218,9 +253,15 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
         generated.token = Some(token.clone());
         tokens.push(TokenGrant {
             token,
-            projects: projects.clone(),
+            projects: projects.to_vec(),
         });
     }
+    Ok(tokens)
+}
+
+/// The `--ak`/`--sk` pairs. An AK given twice is refused: the mock looks keys up by AK,
+/// so one of the two secret keys would silently never match.
+fn keys(args: &MockArgs, projects: &[String]) -> Result<Vec<AccessKey>, MockCliError> {
     let mut keys: Vec<AccessKey> = Vec::with_capacity(args.aks.len());
     for (ak, sk) in args.aks.iter().zip(&args.sks) {
         let (ak, bound) = split_binding(ak)?;
@@ -230,23 +271,10 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
         keys.push(AccessKey {
             ak: ak.to_owned(),
             sk: sk.clone(),
-            projects: bound.unwrap_or_else(|| projects.clone()),
+            projects: bound.unwrap_or_else(|| projects.to_vec()),
         });
     }
-    let config = MockConfig {
-        tokens,
-        keys,
-        faults: args.faults,
-        allow_reset: args.allow_reset || args.faults,
-        gateway_auth_errors: args.gateway_auth_errors,
-        max_workflows_per_project: args.max_workflows_per_project,
-        max_executions_per_workflow: args.max_executions_per_workflow,
-        max_executions_per_project: args.max_executions_per_project,
-        body_read_timeout: MockConfig::default().body_read_timeout,
-        max_sdk_date_skew: (args.max_sdk_date_skew > 0)
-            .then(|| Duration::from_secs(args.max_sdk_date_skew)),
-    };
-    Ok((config, generated))
+    Ok(keys)
 }
 
 /// Runs the mock until SIGINT/SIGTERM, on a runtime of its own.
