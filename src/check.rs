@@ -13,7 +13,11 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::http::{MAX_BODY_BYTES, Response};
-use crate::plan::{HeaderCheck, PlannedExpect};
+use std::sync::Arc;
+
+use crate::plan::{Alternative, HeaderCheck, PlannedExpect};
+use crate::schema::CompiledSchema;
+use crate::spec::model::ErrorConvention;
 use crate::template::Vars;
 
 /// Schema violations listed per response; the rest are counted. A 100,000-item array
@@ -83,12 +87,61 @@ impl Mismatch {
     }
 }
 
-/// Runs every check of `expect` against `resp`.
+/// The verdict on one answer: what is off, and which alternative answer it was when the
+/// documented one did not match but an alternative did.
+#[derive(Debug)]
+pub struct Verdict {
+    pub mismatches: Vec<Mismatch>,
+    pub answered_by: Option<Arc<Alternative>>,
+}
+
+/// Runs every check of `expect` against `resp`: first as the documented answer, then —
+/// when that does not match but the status does — as each alternative answer in turn.
+pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Verdict {
+    let documented = Body {
+        schema: expect.schema.as_deref(),
+        error_code: expect.error_code.as_deref(),
+    };
+    let mismatches = check_as(expect, documented, resp, vars);
+    if mismatches.is_empty() || resp.status != expect.status {
+        return Verdict {
+            mismatches,
+            answered_by: None,
+        };
+    }
+    let alternative = expect.alternatives.iter().find(|alt| {
+        let body = Body {
+            schema: alt.schema.as_deref(),
+            error_code: alt.error_code.as_deref(),
+        };
+        check_as(expect, body, resp, vars).is_empty()
+    });
+    match alternative {
+        Some(alt) => Verdict {
+            mismatches: Vec::new(),
+            answered_by: Some(Arc::clone(alt)),
+        },
+        None => Verdict {
+            mismatches,
+            answered_by: None,
+        },
+    }
+}
+
+/// What the body of one acceptable answer must be.
+#[derive(Clone, Copy)]
+struct Body<'a> {
+    schema: Option<&'a CompiledSchema>,
+    error_code: Option<&'a str>,
+}
+
+/// The checks of `expect` with `body` as the expected body.
 ///
-/// Always: the status, the headers, the body size, and — for any status >= 400 with a
-/// JSON body that has an `http_code` — that `http_code` is the status. Only when the
-/// status is the expected one: the schema, `error_code`, `body` and `body_equals`.
-pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismatch> {
+/// Always: the status, the headers, the body size, and — for an operation with AOM's
+/// error convention, any status >= 400 with a JSON body that has an `http_code` — that
+/// `http_code` is the status. Only when the status is the expected one: the schema,
+/// `error_code`, `body` and `body_equals`.
+fn check_as(expect: &PlannedExpect, want: Body<'_>, resp: &Response, vars: &Vars) -> Vec<Mismatch> {
     let mut out = Vec::new();
     let status_ok = resp.status == expect.status;
     check_status_headers_size(expect, resp, &mut out);
@@ -96,8 +149,8 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
         return out;
     }
     let needs_json = status_ok
-        && (expect.schema.is_some()
-            || expect.error_code.is_some()
+        && (want.schema.is_some()
+            || want.error_code.is_some()
             || expect.body.is_some()
             || expect.body_equals.is_some());
     if !needs_json && resp.status < 400 {
@@ -107,10 +160,12 @@ pub fn check(expect: &PlannedExpect, resp: &Response, vars: &Vars) -> Vec<Mismat
         return out;
     };
     if status_ok {
-        check_schema(expect, &body, &mut out);
-        check_error_code(expect, &body, &mut out);
+        check_schema(want.schema, &body, &mut out);
+        check_error_code(want.error_code, &body, &mut out);
     }
-    check_http_code(resp, &body, &mut out);
+    if expect.errors == ErrorConvention::Aom {
+        check_http_code(resp, &body, &mut out);
+    }
     if status_ok {
         check_values(expect, body, vars, &mut out);
     }
@@ -160,8 +215,8 @@ fn json_body(resp: &Response, needs_json: bool, out: &mut Vec<Mismatch>) -> Opti
     }
 }
 
-fn check_schema(expect: &PlannedExpect, body: &Value, out: &mut Vec<Mismatch>) {
-    let Some(schema) = &expect.schema else {
+fn check_schema(schema: Option<&CompiledSchema>, body: &Value, out: &mut Vec<Mismatch>) {
+    let Some(schema) = schema else {
         return;
     };
     let mut errors = schema.validator.iter_errors(body);
@@ -183,12 +238,12 @@ fn check_schema(expect: &PlannedExpect, body: &Value, out: &mut Vec<Mismatch>) {
     }
 }
 
-fn check_error_code(expect: &PlannedExpect, body: &Value, out: &mut Vec<Mismatch>) {
-    if let Some(code) = &expect.error_code {
+fn check_error_code(code: Option<&str>, body: &Value, out: &mut Vec<Mismatch>) {
+    if let Some(code) = code {
         let actual = body.get("error_code");
-        if actual.and_then(Value::as_str) != Some(code.as_str()) {
+        if actual.and_then(Value::as_str) != Some(code) {
             out.push(Mismatch::ErrorCode {
-                expected: code.clone(),
+                expected: code.to_owned(),
                 actual: actual.cloned(),
             });
         }
@@ -431,6 +486,8 @@ mod tests {
             body: None,
             body_equals: None,
             headers: Vec::new(),
+            alternatives: Vec::new(),
+            errors: ErrorConvention::Aom,
         }
     }
 
@@ -495,7 +552,7 @@ mod tests {
             404,
             r#"{"error_code":"AOM.1","error_msg":"no such execution","http_code":500}"#,
         );
-        let out = check(&expect_200_result(), &resp, &Vars::default());
+        let out = check(&expect_200_result(), &resp, &Vars::default()).mismatches;
         assert_eq!(kinds(&out), ["status", "http-code"], "{out:?}");
         let r = Redactor::default();
         assert_eq!(describe(&out[0], &r), "status: expected 200, got 404");
@@ -509,7 +566,8 @@ mod tests {
             &expect_200_result(),
             &response(502, "<html>"),
             &Vars::default(),
-        );
+        )
+        .mismatches;
         assert_eq!(kinds(&out), ["status"], "{out:?}");
     }
 
@@ -519,7 +577,7 @@ mod tests {
             200,
             r#"{"error_code":"AOM.1","error_msg":"x","http_code":200}"#,
         );
-        let out = check(&expect_200_result(), &resp, &Vars::default());
+        let out = check(&expect_200_result(), &resp, &Vars::default()).mismatches;
         assert_eq!(
             kinds(&out),
             ["schema", "error-code", "body", "body"],
@@ -530,7 +588,7 @@ mod tests {
     #[test]
     fn http_code_is_checked_on_every_error_response_even_without_expectations() {
         let body = r#"{"error_code":"AOM.1","error_msg":"x","http_code":400}"#;
-        let out = check(&expect(404), &response(404, body), &Vars::default());
+        let out = check(&expect(404), &response(404, body), &Vars::default()).mismatches;
         assert_eq!(kinds(&out), ["http-code"], "{out:?}");
         // Agreeing, absent, non-JSON, or a success status: nothing to say.
         let ok = r#"{"error_code":"AOM.1","error_msg":"x","http_code":404}"#;
@@ -540,7 +598,7 @@ mod tests {
             (404, "not json"),
             (200, r#"{"http_code":500}"#),
         ] {
-            let out = check(&expect(status), &response(status, body), &Vars::default());
+            let out = check(&expect(status), &response(status, body), &Vars::default()).mismatches;
             assert!(out.is_empty(), "{status} {body}: {out:?}");
         }
     }
@@ -549,7 +607,7 @@ mod tests {
     fn a_truncated_body_is_its_own_mismatch_and_is_not_judged() {
         let mut resp = response(200, r#"{"result": "succ"#);
         resp.truncated = true;
-        let out = check(&expect_200_result(), &resp, &Vars::default());
+        let out = check(&expect_200_result(), &resp, &Vars::default()).mismatches;
         assert_eq!(kinds(&out), ["body-size"], "{out:?}");
         assert_eq!(
             describe(&out[0], &Redactor::default()),
@@ -567,7 +625,7 @@ mod tests {
             body: Some(JsonTemplate::Literal(json!({"result": "success"}))),
             ..expect(200)
         };
-        let out = check(&e, &resp, &Vars::default());
+        let out = check(&e, &resp, &Vars::default()).mismatches;
         let text = describe(&out[0], &r);
         assert!(
             text.starts_with("body /result: expected \"success\", got \"xxx"),
@@ -621,7 +679,7 @@ mod tests {
         };
         let huge = "m".repeat(5_000_000);
         let resp = response(400, &json!({ "error_msg": huge }).to_string());
-        let out = check(&e, &resp, &Vars::default());
+        let out = check(&e, &resp, &Vars::default()).mismatches;
         assert_eq!(kinds(&out), ["schema"], "{out:?}");
         let text = describe(&out[0], &Redactor::default());
         assert!(text.len() < 400, "{} bytes: {}", text.len(), &text[..400]);
@@ -652,7 +710,7 @@ mod tests {
             }],
             ..expect(200)
         };
-        let out = check(&e, &resp, &Vars::default());
+        let out = check(&e, &resp, &Vars::default()).mismatches;
         assert_eq!(
             describe(&out[0], &Redactor::new(["SECRET-1".to_owned()])),
             "header content-type: expected to start with \"application/json\", got \"text/plain; k=[REDACTED]\""
@@ -690,11 +748,11 @@ mod tests {
             ..expect(200)
         };
         assert_eq!(
-            kinds(&check(&e, &resp, &Vars::default())),
+            kinds(&check(&e, &resp, &Vars::default()).mismatches),
             ["duplicate-key"]
         );
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        let out = check(&e, &response(200, &deep), &Vars::default());
+        let out = check(&e, &response(200, &deep), &Vars::default()).mismatches;
         assert_eq!(
             describe(&out[0], &Redactor::default()),
             "body: not JSON (recursion limit exceeded)"
@@ -710,7 +768,7 @@ mod tests {
             ..expect(200)
         };
         let body = serde_json::to_string(&json!({"a": vec![1; 1000]})).unwrap();
-        let out = check(&e, &response(200, &body), &Vars::default());
+        let out = check(&e, &response(200, &body), &Vars::default()).mismatches;
         assert_eq!(out.len(), MAX_SCHEMA_ERRORS + 1, "{out:?}");
         assert_eq!(
             describe(out.last().unwrap(), &Redactor::default()),

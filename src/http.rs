@@ -369,6 +369,7 @@ mod tests {
             responses: Default::default(),
             response_headers: Vec::new(),
             requires: Vec::new(),
+            errors: Default::default(),
             file: "x.yaml".into(),
         });
         let req = PlannedRequest {

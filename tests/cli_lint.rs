@@ -125,8 +125,8 @@ fn an_uncovered_documented_code_fails_lint_and_shows_in_coverage() {
     let s = Suite::copy();
     s.edit(
         "specs/stop-execution.yaml",
-        "\nresponse_headers:",
-        "  503:\n    description: Not really documented.\n\nresponse_headers:",
+        "\nresponses:\n",
+        "\nresponses:\n  503:\n    description: Not really documented.\n",
     );
     let r = lint(&s);
     assert_eq!(r.code, 2, "{r:?}");

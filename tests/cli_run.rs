@@ -218,3 +218,32 @@ fn a_filter_that_selects_nothing_is_an_error_unless_allowed() {
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("0 passed; 0 failed"), "{r:?}");
 }
+
+#[test]
+fn a_quarantined_case_is_ignored_with_its_reason_until_asked_for() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "  - name: unknown workflow id\n",
+        "  - name: unknown workflow id\n    skip: flaky on cn-north-4 (ticket 123)\n",
+    );
+    let case = "StopExecution [404] unknown workflow id";
+    let r = s.run(&[], &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.trial(case, "ignored"), "{r:?}");
+    let xml = std::fs::read_to_string(s.junit()).unwrap();
+    assert!(
+        xml.contains("<skipped message=\"skip: flaky on cn-north-4 (ticket 123)\"/>"),
+        "{xml}"
+    );
+    // --ignored runs only the quarantined case; --include-ignored runs everything.
+    let r = s.run(&["--ignored"], &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("1 passed; 0 failed"), "{r:?}");
+    assert!(r.trial(case, "ok"), "{r:?}");
+    let r = s.run(&["--include-ignored"], &[]);
+    assert!(
+        r.trial(case, "ok") && r.stdout.contains(" 0 ignored"),
+        "{r:?}"
+    );
+}

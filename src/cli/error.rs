@@ -45,6 +45,23 @@ pub enum Error {
     /// IAM would not give a token (exit 3). The message is already redacted.
     #[error("{0}")]
     Iam(String),
+    /// The endpoint refused the target's credentials in the preflight call (exit 3): one
+    /// message instead of every case failing with 401. Never the secret itself.
+    #[error(
+        "{target}the endpoint refused the {auth} credentials: {operation} answered {status}{code}{request_id}; {hint}"
+    )]
+    Credentials {
+        /// `"NAME: "`, or empty for an unnamed target.
+        target: String,
+        auth: &'static str,
+        operation: String,
+        status: u16,
+        /// `" APIGW.0301 (the API gateway)"`, `" AOM.31009004"` or empty.
+        code: String,
+        /// `" [X-Request-Id: …]"` or empty.
+        request_id: String,
+        hint: &'static str,
+    },
     /// The mock (`mock`, or the embedded one) cannot start, or its flags are wrong.
     #[error(transparent)]
     Mock(#[from] MockCliError),
@@ -68,9 +85,11 @@ impl Error {
             | Error::Usage(_)
             | Error::Report(_) => EXIT_INPUT,
             Error::Mock(e) if e.is_input() => EXIT_INPUT,
-            Error::Unreachable { .. } | Error::Iam(_) | Error::Mock(_) | Error::System { .. } => {
-                EXIT_UNREACHABLE
-            }
+            Error::Unreachable { .. }
+            | Error::Iam(_)
+            | Error::Credentials { .. }
+            | Error::Mock(_)
+            | Error::System { .. } => EXIT_UNREACHABLE,
         }
     }
 

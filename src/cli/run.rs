@@ -22,6 +22,7 @@ use crate::report::html::HtmlReporter;
 use crate::report::json::JsonReporter;
 use crate::report::junit::JunitReporter;
 use crate::report::redact::Redactor;
+use crate::report::text::clip;
 use crate::report::{Event, Reporter, Reporters, RunFinished, RunInfo, TargetInfo};
 use crate::runner::{self, RunContext, TargetRun, TrialOptions};
 use crate::schema::SchemaRegistry;
@@ -173,6 +174,11 @@ fn execute(
         targets::connect(t, runtime, mock.is_some())?;
     }
     let (runs, info) = target_runs(targets, &plans, runtime, reporters)?;
+    for (plan, tr) in plans.iter().zip(&runs) {
+        if let Some(refused) = runtime.block_on(tr.preflight(plan)) {
+            return Err(refused_error(tr, refused));
+        }
+    }
     interrupt.register(&runs);
     reporters.emit(&Event::RunStarted(&info));
     let pairs: Vec<(Arc<Plan>, Arc<TargetRun>)> =
@@ -216,6 +222,43 @@ fn execute(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The one error for a target whose credentials the endpoint refused.
+fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
+    let auth = tr.target.credentials.mode();
+    let hint = match auth {
+        "none" => {
+            "the endpoint needs credentials: set AOM_AUTH_TOKEN, or CLOUD_SDK_AK and CLOUD_SDK_SK"
+        }
+        "token" => {
+            "check the token (AOM_AUTH_TOKEN, the target's auth.token_env, or the IAM login): is it still valid, and for this project and region?"
+        }
+        _ => {
+            "check the AK/SK (CLOUD_SDK_AK / CLOUD_SDK_SK or the target's auth), the security token of temporary credentials, the signing algorithm, and this machine's clock (X-Sdk-Date)"
+        }
+    };
+    let shown = |text: &str| clip(&tr.redactor.redact(text), 100);
+    let code = match refused.error_code.as_deref() {
+        Some(c) if c.starts_with("APIGW") => format!(" {} (the API gateway)", shown(c)),
+        Some(c) => format!(" {}", shown(c)),
+        None => String::new(),
+    };
+    Error::Credentials {
+        target: if tr.target.name.is_empty() {
+            String::new()
+        } else {
+            format!("target {}: ", tr.target.name)
+        },
+        auth,
+        operation: refused.operation,
+        status: refused.status,
+        code,
+        request_id: refused.request_id.map_or(String::new(), |id| {
+            format!(" [X-Request-Id: {}]", shown(&id))
+        }),
+        hint,
+    }
 }
 
 /// What the filter was, for the "nothing selected" error.

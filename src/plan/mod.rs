@@ -42,7 +42,6 @@ pub struct Documented {
 /// `answers:` entry), e.g. the API gateway's 401.
 #[derive(Debug)]
 pub struct Alternative {
-    pub name: String,
     /// Who answers this way ("the API gateway"), for reports.
     pub by: String,
     pub schema: Option<Arc<CompiledSchema>>,

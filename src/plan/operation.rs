@@ -47,20 +47,26 @@ pub(super) fn operation(
 }
 
 /// Every file's `answers:`, each schema resolved; a name defined twice is reported.
-pub(super) fn answers(files: &[SpecFile], schemas: &SchemaRegistry, diags: &mut Diagnostics) -> Answers {
+pub(super) fn answers(
+    files: &[SpecFile],
+    schemas: &SchemaRegistry,
+    diags: &mut Diagnostics,
+) -> Answers {
     let mut out = Answers::new();
     for f in files {
         for (name, a) in &f.doc.answers {
             let key = [Seg::from("answers"), Seg::from(name.as_str())];
             if out.contains_key(name) {
-                diags.push(f.locator.key(&key), format!("answer \"{name}\" is already defined"));
+                diags.push(
+                    f.locator.key(&key),
+                    format!("answer \"{name}\" is already defined"),
+                );
             }
             let schema = a.schema.as_ref().and_then(|file| {
                 let p = [key[0].clone(), key[1].clone(), Seg::from("schema")];
                 schema_ref(file, schemas, &f.locator, &p, diags)
             });
             let alternative = Alternative {
-                name: name.clone(),
                 by: a.by.clone(),
                 schema,
                 error_code: a.error_code.clone(),
@@ -146,8 +152,16 @@ fn responses(
             match answers.get(name) {
                 Some(a) => alternatives.push(Arc::clone(a)),
                 None => {
-                    let p = [key[0].clone(), key[1].clone(), "alternatives".into(), j.into()];
-                    diags.push(loc.value(&p), unknown("answer", name, answers.keys().map(String::as_str)));
+                    let p = [
+                        key[0].clone(),
+                        key[1].clone(),
+                        "alternatives".into(),
+                        j.into(),
+                    ];
+                    diags.push(
+                        loc.value(&p),
+                        unknown("answer", name, answers.keys().map(String::as_str)),
+                    );
                 }
             }
         }

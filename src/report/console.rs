@@ -27,6 +27,8 @@ struct State {
     /// Per target: its label (with several targets) and redactor.
     targets: Vec<(String, Redactor)>,
     matrix: Matrix,
+    /// Cases that passed with an alternative answer: (trial name, who answered).
+    alternatives: Vec<(String, String)>,
 }
 
 impl ConsoleReporter {
@@ -42,7 +44,19 @@ impl Reporter for ConsoleReporter {
     fn on_event(&self, event: &Event<'_>) {
         match event {
             Event::RunStarted(run) => *self.state.lock() = State::new(run),
-            Event::CaseFinished(c) if self.summary => self.state.lock().matrix.add(c),
+            Event::CaseFinished(c) if self.summary => {
+                let mut state = self.state.lock();
+                state.matrix.add(c);
+                if let Some(by) = c.exchange.as_ref().and_then(|e| e.answered_by.clone()) {
+                    let label = state.targets.get(c.case.target).map_or("", |(l, _)| l);
+                    let name = if label.is_empty() {
+                        c.case.id.clone()
+                    } else {
+                        format!("{label}: {}", c.case.id)
+                    };
+                    state.alternatives.push((name, by));
+                }
+            }
             Event::Warning { target, warning } => {
                 let state = self.state.lock();
                 if let Some((label, r)) = state.targets.get(*target) {
@@ -72,6 +86,7 @@ impl State {
                 })
                 .collect(),
             matrix: Matrix::new(run),
+            alternatives: Vec::new(),
         }
     }
 }
@@ -92,6 +107,7 @@ impl ConsoleReporter {
         for t in &state.matrix.targets {
             print!("{}", summary(t, several));
         }
+        print!("{}", alternatives(&state.alternatives));
     }
 }
 
@@ -186,6 +202,26 @@ pub fn summary(t: &TargetMatrix, with_label: bool) -> String {
         }
         out.push_str(line.trim_end());
         out.push('\n');
+    }
+    out
+}
+
+/// The cases that passed with an alternative answer, by who answered: conformant, but
+/// worth knowing ("401 answered by the API gateway").
+fn alternatives(cases: &[(String, String)]) -> String {
+    let mut by: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (name, who) in cases {
+        by.entry(who.as_str()).or_default().push(name.as_str());
+    }
+    let mut out = String::new();
+    for (who, mut names) in by {
+        names.sort_unstable();
+        let _ = writeln!(
+            out,
+            "answered by {who} (a documented alternative): {} case(s): {}",
+            names.len(),
+            clip(&names.join("; "), WARNING_MAX)
+        );
     }
     out
 }

@@ -185,7 +185,10 @@ impl Row {
     fn new(c: &CaseFinished, target: &Redactor) -> Row {
         let exchange = c.exchange.as_ref().map(|e| {
             let r = target.with_extra(&e.sent_secrets);
-            let answer = e.status.map_or("no answer".to_owned(), |s| s.to_string());
+            let mut answer = e.status.map_or("no answer".to_owned(), |s| s.to_string());
+            if let Some(by) = &e.answered_by {
+                answer.push_str(&format!(" (answered by {by})"));
+            }
             let line = format!("{} {}", e.method, clip(&r.redact(&e.path), PATH_MAX));
             let line = (line, format!("→ {answer}"));
             let id = e

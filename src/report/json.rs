@@ -195,6 +195,7 @@ fn exchange_value(e: &Exchange, r: &Redactor) -> Value {
         "path": path,
         "status": e.status,
         "request_id": e.request_id.as_deref().map(|id| clip(&r.redact(id), PATH_MAX)),
+        "answered_by": e.answered_by,
     })
 }
 

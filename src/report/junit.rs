@@ -53,6 +53,8 @@ struct Case {
     line: usize,
     duration: Duration,
     request_id: Option<String>,
+    /// Who answered, when an alternative answer passed the case.
+    answered_by: Option<String>,
     verdict: Verdict,
 }
 
@@ -197,6 +199,7 @@ impl Case {
             line: c.case.at.line,
             duration: c.duration,
             request_id: c.exchange.as_ref().and_then(|e| e.request_id.clone()),
+            answered_by: c.exchange.as_ref().and_then(|e| e.answered_by.clone()),
             verdict: Verdict::of(c, &suite.redactor),
         }
     }
@@ -232,6 +235,13 @@ impl Case {
         tc.extra.insert("line".into(), self.line.to_string().into());
         if let Some(id) = &self.request_id {
             tc.add_property(Property::new("request_id", xml_text(id)));
+        }
+        if let Some(by) = &self.answered_by {
+            tc.add_property(Property::new("answered_by", xml_text(by)));
+            tc.set_system_out(format!(
+                "answered by {} (a documented alternative)",
+                xml_text(by)
+            ));
         }
         tc
     }

@@ -185,6 +185,9 @@ pub struct Exchange {
     pub request_id: Option<String>,
     /// Per-request secrets (signature, token) for redacting the above.
     pub sent_secrets: Vec<String>,
+    /// Who answered, when it was a documented alternative rather than the documented
+    /// answer ("the API gateway").
+    pub answered_by: Option<String>,
 }
 
 /// A finished case.

@@ -77,11 +77,13 @@ async fn steps_and_request(
             return (failed(request, Problem::Transport(error)), Some(exchange));
         }
     };
-    let exchange = exchange(&request, Some(&response));
-    let mismatches = check::check(&case.expect, &response, &vars);
-    let outcome = if mismatches.is_empty() {
+    let mut exchange = exchange(&request, Some(&response));
+    let verdict = check::check(&case.expect, &response, &vars);
+    exchange.answered_by = verdict.answered_by.map(|a| a.by.clone());
+    let outcome = if verdict.mismatches.is_empty() {
         Outcome::Passed
     } else {
+        let mismatches = verdict.mismatches;
         failed(
             request,
             Problem::Mismatch {
@@ -164,5 +166,6 @@ fn exchange(request: &Rendered, response: Option<&Response>) -> Exchange {
             Some(String::from_utf8_lossy(v.as_bytes()).into_owned())
         }),
         sent_secrets: request.sent_secrets.clone(),
+        answered_by: None,
     }
 }

@@ -5,6 +5,9 @@
 mod capture;
 mod case;
 mod cleanup;
+mod preflight;
+
+pub use preflight::Refused;
 
 use std::sync::Arc;
 use std::time::Instant;

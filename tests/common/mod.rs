@@ -171,8 +171,29 @@ pub fn junit_cases(xml: &str) -> Vec<String> {
         .filter_map(|tc| {
             let start = tc.find("name=\"")? + 6;
             let end = tc[start..].find('"')? + start;
-            Some(tc[start..end].replace("&quot;", "\"").replace("&amp;", "&"))
+            Some(unescape_xml(&tc[start..end]))
         })
+        .collect()
+}
+
+/// An XML attribute value as text.
+pub fn unescape_xml(v: &str) -> String {
+    v.replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The names `run --list` shows for the suite in `specs`/`schemas` (default: shipped).
+pub fn listed_cases(extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["run", "--list"];
+    args.extend_from_slice(extra);
+    run(&args)
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_owned)
         .collect()
 }
 
