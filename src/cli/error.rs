@@ -47,21 +47,8 @@ pub enum Error {
     Iam(String),
     /// The endpoint refused the target's credentials in the preflight call (exit 3): one
     /// message instead of every case failing with 401. Never the secret itself.
-    #[error(
-        "{target}the endpoint refused the {auth} credentials: {operation} answered {status}{code}{request_id}; {hint}"
-    )]
-    Credentials {
-        /// `"NAME: "`, or empty for an unnamed target.
-        target: String,
-        auth: &'static str,
-        operation: String,
-        status: u16,
-        /// `" APIGW.0301 (the API gateway)"`, `" AOM.31009004"` or empty.
-        code: String,
-        /// `" [X-Request-Id: …]"` or empty.
-        request_id: String,
-        hint: &'static str,
-    },
+    #[error("{0}")]
+    Credentials(Box<Refusal>),
     /// The mock (`mock`, or the embedded one) cannot start, or its flags are wrong.
     #[error(transparent)]
     Mock(#[from] MockCliError),
@@ -87,7 +74,7 @@ impl Error {
             Error::Mock(e) if e.is_input() => EXIT_INPUT,
             Error::Unreachable { .. }
             | Error::Iam(_)
-            | Error::Credentials { .. }
+            | Error::Credentials(_)
             | Error::Mock(_)
             | Error::System { .. } => EXIT_UNREACHABLE,
         }
@@ -113,5 +100,30 @@ impl Error {
 impl From<Diagnostics> for Error {
     fn from(d: Diagnostics) -> Self {
         Error::Suite(d)
+    }
+}
+
+/// What the preflight call was refused with, for [`Error::Credentials`].
+#[derive(Debug)]
+pub struct Refusal {
+    /// `"target NAME: "`, or empty for an unnamed target.
+    pub target: String,
+    pub auth: &'static str,
+    pub operation: String,
+    pub status: u16,
+    /// `" APIGW.0301 (the API gateway)"`, `" AOM.31009004"` or empty.
+    pub code: String,
+    /// `" [X-Request-Id: …]"` or empty.
+    pub request_id: String,
+    pub hint: &'static str,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}the endpoint refused the {} credentials: {} answered {}{}{}; {}",
+            self.target, self.auth, self.operation, self.status, self.code, self.request_id, self.hint
+        )
     }
 }

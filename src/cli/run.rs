@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 
 use clap::{ArgAction, Args, ValueEnum};
 
-use super::error::{EXIT_FAILED, EXIT_INTERRUPTED, Error};
+use super::error::{EXIT_FAILED, EXIT_INTERRUPTED, Error, Refusal};
 use super::interrupt::Interrupt;
 use super::{SuiteArgs, read_suite, targets};
 use crate::http::{Client, ClientOptions};
@@ -244,7 +244,7 @@ fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
         Some(c) => format!(" {}", shown(c)),
         None => String::new(),
     };
-    Error::Credentials {
+    Error::Credentials(Box::new(Refusal {
         target: if tr.target.name.is_empty() {
             String::new()
         } else {
