@@ -123,7 +123,13 @@ impl std::fmt::Display for Refusal {
         write!(
             f,
             "{}the endpoint refused the {} credentials: {} answered {}{}{}; {}",
-            self.target, self.auth, self.operation, self.status, self.code, self.request_id, self.hint
+            self.target,
+            self.auth,
+            self.operation,
+            self.status,
+            self.code,
+            self.request_id,
+            self.hint
         )
     }
 }

@@ -258,7 +258,7 @@ fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
             format!(" [X-Request-Id: {}]", shown(&id))
         }),
         hint,
-    }
+    }))
 }
 
 /// What the filter was, for the "nothing selected" error.
