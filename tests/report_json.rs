@@ -95,7 +95,7 @@ fn every_line_matches_the_schema_and_the_counts_match_libtest() {
         .stdout
         .lines()
         .filter(|l| l.contains("... ignored"))
-        .count();
+        .count() as u64;
     assert_eq!((failed, ignored, filtered), (2, shown_ignored, 2), "{r:?}");
     assert!(ignored >= 3, "the fault-injection cases are ignored: {r:?}");
     let end = lines.last().expect("a last line");
