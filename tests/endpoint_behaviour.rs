@@ -148,7 +148,12 @@ fn the_api_gateways_401_is_a_documented_alternative_and_the_report_says_so() {
     let r = run_against(
         &mock.url,
         &s,
-        &["--exact", "StopExecution [401] invalid credentials"],
+        &[
+            "--exact",
+            "StopExecution [401] invalid credentials",
+            "--capability",
+            "create-workflow",
+        ],
     );
     assert_eq!(r.code, 101, "{r:?}");
     assert!(

@@ -303,7 +303,7 @@ fn two_targets_one_run_one_suite_each() {
         xml.contains("<testsuite name=\"east\"") && xml.contains("<testsuite name=\"west\""),
         "{xml}"
     );
-    assert_eq!(junit_cases(&xml).len(), 38);
+    assert_eq!(junit_cases(&xml).len(), all);
 }
 
 #[test]

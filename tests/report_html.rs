@@ -175,8 +175,13 @@ fn matrix_cells_match_junit_and_a_failure_explains_itself() {
         Some("StopExecution [200] terminates a running execution")
     );
     let failure = text(&details[0]);
+    let file = s.specs().join("stop-execution.yaml");
+    let at = format!(
+        "stop-execution.yaml:{}:5",
+        common::line_of(&file, "- name: terminates a running execution")
+    );
     for needle in [
-        "stop-execution.yaml:36:5",
+        at.as_str(),
         "body /result: expected \"finished\", got \"success\"",
         "response: {\"result\":\"success\"}",
         "/terminate → 200",
