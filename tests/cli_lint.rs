@@ -329,3 +329,51 @@ fn symlinked_directories_and_yaml_named_directories_are_not_read() {
     let r = lint(&s);
     assert_eq!(r.code, 0, "{r:?}");
 }
+
+#[test]
+fn a_run_that_ends_in_bad_input_still_writes_a_report_with_one_error() {
+    let s = Suite::copy();
+    // An earlier green report must not survive a run that never ran a case.
+    std::fs::write(
+        s.junit(),
+        "<testsuites><testsuite name=\"stale\"/></testsuites>",
+    )
+    .unwrap();
+    s.edit("specs/stop-execution.yaml", "method: POST", "method: FETCH");
+    let r = s.run(&[], &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let xml = std::fs::read_to_string(s.junit()).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let errors: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{xml}");
+    assert!(
+        errors[0]
+            .attribute("message")
+            .unwrap()
+            .contains("stop-execution.yaml:"),
+        "{xml}"
+    );
+    assert!(!xml.contains("stale"), "{xml}");
+}
+
+#[test]
+fn every_failure_class_has_its_exit_code() {
+    // Mock flags (bad input) → 2; a port already taken (cannot start) → 3, for `mock`
+    // exactly as for the embedded one.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let r = run(&["mock", "--listen", &addr, "--token", "t-0123456789"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!("cannot listen on {addr}")),
+        "{r:?}"
+    );
+    let r = run(&["mock", "--ak", "AK-only"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    // A bad flag value → 2 (clap's own exit code for usage errors).
+    let r = run(&["run", "--test-threads", "0"]);
+    assert_eq!(r.code, 2, "{r:?}");
+}

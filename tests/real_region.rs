@@ -304,6 +304,22 @@ fn two_targets_one_run_one_suite_each() {
         "{xml}"
     );
     assert_eq!(junit_cases(&xml).len(), all);
+    // CI systems key results by (classname, name): the two targets must never merge.
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let mut keys = std::collections::BTreeSet::new();
+    for tc in doc.descendants().filter(|n| n.has_tag_name("testcase")) {
+        let key = (
+            tc.attribute("classname").unwrap(),
+            tc.attribute("name").unwrap(),
+        );
+        assert!(keys.insert(key), "duplicate (classname, name): {key:?}");
+        assert!(
+            key.0.starts_with("east.") || key.0.starts_with("west."),
+            "{key:?}"
+        );
+        assert!(tc.attribute("file").is_some() && tc.attribute("line").is_some());
+    }
+    assert_eq!(keys.len(), all);
 }
 
 #[test]
