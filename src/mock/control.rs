@@ -24,6 +24,6 @@ pub(crate) async fn reset(State(app): State<Arc<App>>) -> Response {
     if !app.config.allow_reset {
         return ApiError::route_not_found().into_response();
     }
-    app.store.reset();
+    app.cms.reset();
     Json(json!({"result": "reset"})).into_response()
 }

@@ -1,11 +1,15 @@
-//! The reference AOM mock: the CMS-workflow operations over HTTP/1.1, in memory, with both
+//! The reference AOM mock: AOM's API families over HTTP/1.1, in memory, with both
 //! authentication schemes of the real cloud and opt-in fault injection.
 //!
-//! Files: `mod.rs` (configuration, [`MockServer`]), `server.rs` (accept loop, connections,
-//! shutdown), `routes.rs` (router, request pipeline, handlers), `auth.rs` (token and AK/SK
-//! verification, body buffering), `state.rs` (the store and ids), `model.rs` (bodies and
-//! their validation), `errors.rs` (error bodies), `fault.rs` (`X-Aom-Mock-Fault`), `cli.rs`
-//! (`aom-conformance mock`). `docs/mock.md` is the user-facing description.
+//! Organised by API family, each a module over the shared parts. Shared: `mod.rs`
+//! (configuration, [`MockServer`]), `server.rs` (accept loop, connections, shutdown),
+//! `routes.rs` (the router: families merged, 404/405), `pipeline.rs` (request id, the
+//! Content-Type check, project grants, JSON bodies), `auth.rs` (token and AK/SK
+//! verification, body buffering), `errors.rs` (error bodies), `fault.rs`
+//! (`X-Aom-Mock-Fault`), `control.rs` (`/_mock/…`), `cli.rs` (`aom-conformance mock`).
+//! Families: `cms/` (CMS workflows: handlers in `mod.rs`, the store in `state.rs`, request
+//! bodies in `model.rs`, response bodies in `views.rs`). `docs/mock.md` is the
+//! user-facing description.
 //!
 //! # Operations
 //!
@@ -73,14 +77,13 @@
 
 mod auth;
 pub mod cli;
+mod cms;
 mod control;
 mod errors;
 mod fault;
-mod model;
+mod pipeline;
 mod routes;
 mod server;
-mod state;
-mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -93,11 +96,11 @@ use tokio::task::JoinHandle;
 use crate::auth::Secret;
 pub use auth::{MAX_BODY_BYTES, MAX_TOKEN_LEN};
 pub use fault::{FAULT_HEADER, MAX_DELAY_MS};
-pub use routes::REQUEST_ID_HEADER;
+pub use pipeline::REQUEST_ID_HEADER;
 pub use server::SHUTDOWN_GRACE;
 
+use cms::{IdGen, Store};
 use server::Phase;
-use state::{IdGen, Store};
 
 /// An `X-Auth-Token` the mock accepts and the projects it may use.
 #[derive(Debug, Clone)]
@@ -158,7 +161,8 @@ impl Default for MockConfig {
 pub(crate) struct App {
     config: MockConfig,
     credentials: auth::Credentials,
-    store: Store,
+    /// The CMS-workflow family's workflows and executions.
+    cms: Store,
     request_ids: IdGen,
 }
 
@@ -182,7 +186,7 @@ impl MockServer {
         let addr = listener.local_addr()?;
         let app = Arc::new(App {
             credentials: auth::Credentials::new(&config),
-            store: Store::new(
+            cms: Store::new(
                 config.max_workflows_per_project,
                 config.max_executions_per_workflow,
                 config.max_executions_per_project,

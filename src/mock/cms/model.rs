@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::errors::ApiError;
+use crate::mock::errors::ApiError;
 
 /// Constant creator shown in `create_by`/`update_by`: the mock has no IAM user names.
 pub(crate) const MOCK_USER: &str = "mock-user";
