@@ -34,6 +34,9 @@ use crate::template::Vars;
 /// above the core count.
 pub const DEFAULT_TEST_THREADS: usize = 16;
 
+/// Most `--test-threads` accepted: each is an OS thread.
+pub const MAX_TEST_THREADS: usize = 1024;
+
 #[derive(Args, Debug)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -87,8 +90,15 @@ pub fn run(mut args: RunArgs) -> Result<ExitCode, Error> {
             what: "cannot start the async runtime",
             source,
         })?;
-    if args.test.test_threads == Some(0) {
-        return Err(Error::Usage("--test-threads must be at least 1".into()));
+    match args.test.test_threads {
+        Some(0) => return Err(Error::Usage("--test-threads must be at least 1".into())),
+        // libtest starts that many threads whatever the number of cases.
+        Some(n) if n > MAX_TEST_THREADS => {
+            return Err(Error::Usage(format!(
+                "--test-threads {n} is more than {MAX_TEST_THREADS}; cases wait on the network, so a few dozen already saturate an endpoint"
+            )));
+        }
+        _ => {}
     }
     args.test.test_threads.get_or_insert(DEFAULT_TEST_THREADS);
     check_logfile(args.test.logfile.as_deref())?;
@@ -403,14 +413,16 @@ fn target_info(t: &Target, plan: &Plan, redactor: &Redactor) -> TargetInfo {
     }
 }
 
-/// libtest's `--logfile` is opened by libtest-mimic, which panics when it cannot be:
-/// try it first, so a bad path is an input error like any other.
+/// libtest's `--logfile` is created by libtest-mimic, which panics when it cannot open or
+/// write it: try both first (it truncates the file anyway), so a bad path — or one that
+/// opens but cannot take a byte, like `/dev/full` — is an input error like any other.
 fn check_logfile(path: Option<&str>) -> Result<(), Error> {
     let Some(path) = path else { return Ok(()) };
-    std::fs::OpenOptions::new()
+    let written = std::fs::OpenOptions::new()
         .create(true)
-        .append(true)
+        .write(true)
+        .truncate(false)
         .open(path)
-        .map(drop)
-        .map_err(|e| Error::Usage(format!("cannot write --logfile {path}: {e}")))
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"\n"));
+    written.map_err(|e| Error::Usage(format!("cannot write --logfile {path}: {e}")))
 }

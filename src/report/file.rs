@@ -31,16 +31,36 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let name = path.file_name().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file")
     })?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
+    let (tmp, mut file) = scratch(dir, &name.to_string_lossy())?;
+    let written = std::io::Write::write_all(&mut file, contents)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// A new hidden file in `dir`, created exclusively (`O_CREAT|O_EXCL`): whatever already
+/// stands at a name — a symlink planted to redirect the write — makes it try another
+/// name instead of being followed.
+fn scratch(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let suffix =
+            crate::sys::random_hex(12).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free scratch file name")))
 }
 
 /// Fails early, before any case runs, when `path` cannot be written: writes and removes
@@ -53,7 +73,9 @@ pub fn check_writable(kind: &'static str, path: &Path) -> Result<(), ReportError
         path: path.to_owned(),
         source,
     };
-    if path.is_dir() {
+    // A symlink to a directory is replaced like any symlink: only a real directory is
+    // in the way.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(fail(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
             "it is a directory",
@@ -62,7 +84,13 @@ pub fn check_writable(kind: &'static str, path: &Path) -> Result<(), ReportError
     if is_special(path) {
         return Ok(());
     }
-    let probe = path.with_file_name(format!(".aom-conformance-probe-{}", std::process::id()));
-    write(&probe, b"").map_err(fail)?;
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => {
+            std::fs::create_dir_all(d).map_err(fail)?;
+            d
+        }
+        None => Path::new("."),
+    };
+    let (probe, _) = scratch(dir, "aom-conformance-probe").map_err(fail)?;
     std::fs::remove_file(&probe).map_err(fail)
 }

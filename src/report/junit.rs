@@ -198,7 +198,14 @@ impl Case {
             file: c.case.at.file.clone(),
             line: c.case.at.line,
             duration: c.duration,
-            request_id: c.exchange.as_ref().and_then(|e| e.request_id.clone()),
+            request_id: c.exchange.as_ref().and_then(|e| {
+                let id = e.request_id.as_deref()?;
+                let r = suite.redactor.with_extra(&e.sent_secrets);
+                Some(super::text::clip(
+                    &super::text::one_line(&r.redact(id)),
+                    super::text::VALUE_MAX,
+                ))
+            }),
             answered_by: c.exchange.as_ref().and_then(|e| e.answered_by.clone()),
             verdict: Verdict::of(c, &suite.redactor),
         }

@@ -5,8 +5,10 @@
 //! What is covered, for each secret of at least [`MIN_LEN`] bytes:
 //! - the secret as is;
 //! - the secret written through escapes, in any mix: JSON (`\"`, `\\`, `\/`, `\n`, `\uXXXX`
-//!   with either case of hex digits, surrogate pairs), Rust's `Debug` (`\u{…}`), and URL
-//!   percent-encoding (`%2B`/`%2b`, `+` for a space);
+//!   with either case of hex digits, surrogate pairs), Rust's `Debug` (`\u{…}`), URL
+//!   percent-encoding (`%2B`/`%2b`, `+` for a space), HTML character references (`&#43;`,
+//!   `&#x2B;`, `&quot;`…), JSON-pointer escapes (`~1`, `~0`), and escapes escaped once
+//!   more (`%252B`, a JSON string inside a JSON string: `\\\"`);
 //! - for secrets of at least [`ENCODED_MIN_LEN`] bytes also its hex (lower and upper case)
 //!   and base64 (standard and URL-safe, at any byte alignment, so a secret inside HTTP
 //!   Basic credentials is found too), each of these again through the escapes above.
@@ -63,7 +65,7 @@ impl Redactor {
         }
         if !needles.is_empty() {
             // Any escape or a `+` (a URL's space) may begin a match.
-            for b in [b'\\', b'%', b'+'] {
+            for b in [b'\\', b'%', b'+', b'&', b'~'] {
                 starts[usize::from(b)] = true;
             }
         }
@@ -163,7 +165,10 @@ fn base64_core(engine: &impl base64::Engine, raw: &[u8], offset: usize) -> Vec<u
 fn match_at(text: &[u8], i: usize, needle: &[u8]) -> Option<usize> {
     // Most candidate positions fail on the first byte: decide those without allocating.
     let first_literal = text[i] == needle[0] || (text[i] == b'+' && needle[0] == b' ');
-    let first_escaped = unescape(&text[i..]).is_some_and(|(d, _)| needle.starts_with(d.as_slice()));
+    let first_escaped = [unescape(&text[i..]), unescape_nested(&text[i..])]
+        .into_iter()
+        .flatten()
+        .any(|(d, _)| needle.starts_with(d.as_slice()));
     if !first_literal && !first_escaped {
         return None;
     }
@@ -180,7 +185,10 @@ fn match_at(text: &[u8], i: usize, needle: &[u8]) -> Option<usize> {
         if text[j] == want || (text[j] == b'+' && want == b' ') {
             stack.push((j + 1, k + 1));
         }
-        if let Some((decoded, len)) = unescape(&text[j..]) {
+        for (decoded, len) in [unescape(&text[j..]), unescape_nested(&text[j..])]
+            .into_iter()
+            .flatten()
+        {
             let d = decoded.as_slice();
             if needle[k..].starts_with(d) {
                 stack.push((j + len, k + d.len()));
@@ -214,6 +222,10 @@ fn unescape(t: &[u8]) -> Option<(Bytes, usize)> {
                 Some((Bytes::char(char::from_u32(hi)?), 6))
             }
         }
+        [b'~', d @ (b'0' | b'1'), ..] => {
+            Some((Bytes::one(if *d == b'0' { b'~' } else { b'/' }), 2))
+        }
+        [b'&', ..] => html_reference(t),
         [b'\\', c, ..] => {
             let b = match c {
                 b'"' | b'\\' | b'/' | b'\'' => *c,
@@ -226,6 +238,60 @@ fn unescape(t: &[u8]) -> Option<(Bytes, usize)> {
                 _ => return None,
             };
             Some((Bytes::one(b), 2))
+        }
+        _ => None,
+    }
+}
+
+/// `&#43;`, `&#x2B;`, `&quot;`, `&amp;`, `&lt;`, `&gt;`, `&apos;`: how an HTML page (an
+/// error page, a form an endpoint echoes) writes a character.
+fn html_reference(t: &[u8]) -> Option<(Bytes, usize)> {
+    let end = t.iter().take(12).position(|&b| b == b';')?;
+    let name = std::str::from_utf8(&t[1..end]).ok()?;
+    let c = match name {
+        "quot" => '"',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "apos" => '\'',
+        _ => {
+            let code = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => name.strip_prefix('#')?.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    };
+    Some((Bytes::char(c), end + 1))
+}
+
+/// A byte escaped twice: `%252B` (a URL inside another URL's parameter, any depth), or a
+/// JSON escape inside a JSON string that is itself escaped (`\\\"` for `"`, `\\u00e9`).
+fn unescape_nested(t: &[u8]) -> Option<(Bytes, usize)> {
+    match t {
+        [b'%', b'2', b'5', ..] => {
+            let mut k = 1;
+            while t.get(k..k + 2).is_some_and(|p| p == b"25") && t.len() >= k + 4 {
+                k += 2;
+            }
+            (k > 1).then_some(())?;
+            let (b, n) = unescape(&[&[b'%'][..], &t[k..(k + 2).min(t.len())]].concat())?;
+            Some((b, k + n - 1))
+        }
+        [b'\\', b'\\', ..] => {
+            // Decode the escape's own characters one level down, then the escape itself.
+            let mut buf = vec![b'\\'];
+            let mut at = 2;
+            while buf.len() < 13 && at < t.len() {
+                let (unit, len) = unescape(&t[at..]).unwrap_or((Bytes::one(t[at]), 1));
+                buf.extend_from_slice(unit.as_slice());
+                at += len;
+                let whole = unescape(&buf).filter(|(_, n)| *n == buf.len());
+                if let Some((b, _)) = whole {
+                    return Some((b, at));
+                }
+            }
+            None
         }
         _ => None,
     }
@@ -372,6 +438,25 @@ mod tests {
         // visited states this is 2^64 paths and never ends.
         let text = format!("{}x", "\\".repeat(20_000));
         assert!(r.redact(&text).contains(MARKER));
+    }
+
+    #[test]
+    fn html_references_json_pointers_and_doubled_escapes() {
+        let token = "MIItok+en/with=\"chars~x";
+        let r = one(token);
+        for form in [
+            "MIItok&#43;en&#47;with=&quot;chars~x",
+            "MIItok&#x2B;en&#x2f;with=&#34;chars&#126;x",
+            "MIItok+en~1with=\"chars~0x",
+            "MIItok%252Ben%252Fwith%253D%2522chars~x",
+            "MIItok%25252Ben/with=%22chars~x",
+            r#"MIItok+en\\/with=\\\"chars~x"#,
+        ] {
+            assert_eq!(r.redact(&format!("<{form}>")), "<[REDACTED]>", "{form}");
+        }
+        let r = one("pässwörd-123");
+        assert_eq!(r.redact(r"x p\\u00e4sswörd-123 y"), "x [REDACTED] y");
+        assert_eq!(r.redact("p&auml;"), "p&auml;");
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub fn one_line(text: &str) -> String {
             out.push(' ');
             space = false;
         }
-        out.push(if c.is_control() {
+        // Bidirectional overrides and isolates reorder what a terminal or browser shows
+        // (U+202E makes `evil.exe` read as `exe.live`): shown as `�` like control characters.
+        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        out.push(if c.is_control() || bidi {
             char::REPLACEMENT_CHARACTER
         } else {
             c
