@@ -11,7 +11,7 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::any;
-use common::{PROJECT, Suite};
+use common::{PROJECT, Suite, runtime};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// A token with the characters the issue names (`+ / = "`), and an alphanumeric canary
@@ -21,14 +21,6 @@ const CANARY: &str = "chars0123456789";
 const PASSWORD: &str = "PWp@ss/w+rd=1 \"pwcanaryR8\"";
 const PW_CANARY: &str = "pwcanaryR8";
 const NO_SETUP_CASE: &str = "StopExecution [404] unknown workflow id";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn token_env() -> Vec<(&'static str, &'static str)> {
     vec![("AOM_AUTH_TOKEN", TOKEN), ("NO_COLOR", "1")]
@@ -171,23 +163,9 @@ fn secrets_percent_encoded_twice_are_redacted() {
     let url = common::serve(&rt, aom_router);
     let s = Suite::copy();
 
-    let r = s.run(
-        &[
-            "--endpoint",
-            &url,
-            "--project-id",
-            PROJECT,
-            "--auth",
-            "iam",
-            "--iam-endpoint",
-            &iam,
-            "--iam-user",
-            "qa",
-            "--iam-domain",
-            "acme",
-        ],
-        &[("AOM_IAM_PASSWORD", PASSWORD), ("NO_COLOR", "1")],
-    );
+    let mut args = vec!["--endpoint", &url, "--project-id", PROJECT];
+    args.extend(common::iam_flags(&iam));
+    let r = s.run(&args, &[("AOM_IAM_PASSWORD", PASSWORD), ("NO_COLOR", "1")]);
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("redirecting to"), "{r:?}");
     let junit = std::fs::read_to_string(s.junit()).unwrap_or_default();

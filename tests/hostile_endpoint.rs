@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::any;
 use base64::Engine as _;
-use common::{PROJECT, Suite};
+use common::{PROJECT, Suite, runtime, serve_on};
 use parking_lot::Mutex;
 
 const TOKEN: &str = "MIItok+en/with=\"chars-0123456789";
@@ -22,26 +22,6 @@ const SK: &str = "SKhostile-secret-key-0123456789";
 const SECURITY_TOKEN: &str = "SThostile-security-token-0123456789";
 const PASSWORD: &str = "PWp@ss/w+rd=1 \"hostile\"";
 const NO_SETUP_CASE: &str = "StopExecution [404] unknown workflow id";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Serves `router` on `ip` (any address in 127.0.0.0/8 is this machine).
-fn serve_on(rt: &tokio::runtime::Runtime, ip: &str, router: Router) -> String {
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind(format!("{ip}:0")))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
 
 /// Every request a server got: `METHOD /path?query` and its header lines.
 type Seen = Arc<Mutex<Vec<String>>>;
@@ -190,23 +170,9 @@ fn iam_redirects_are_not_followed_and_never_print_the_password() {
     ] {
         let iam = redirecting_iam(&rt, location.clone());
         let s = Suite::copy();
-        let r = s.run(
-            &[
-                "--endpoint",
-                &elsewhere,
-                "--project-id",
-                PROJECT,
-                "--auth",
-                "iam",
-                "--iam-endpoint",
-                &iam,
-                "--iam-user",
-                "qa",
-                "--iam-domain",
-                "acme",
-            ],
-            &[("AOM_IAM_PASSWORD", PASSWORD)],
-        );
+        let mut args = vec!["--endpoint", &elsewhere, "--project-id", PROJECT];
+        args.extend(common::iam_flags(&iam));
+        let r = s.run(&args, &[("AOM_IAM_PASSWORD", PASSWORD)]);
         assert_eq!(r.code, 3, "{location}: {r:?}");
         assert!(
             r.stderr.contains("answered HTTP 307 redirecting to")

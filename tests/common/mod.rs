@@ -300,10 +300,38 @@ impl Drop for Mock {
     }
 }
 
+/// A two-thread runtime for the loopback servers of one test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// `--auth iam` against the IAM stub at `iam`, as user `qa` of account `acme`.
+pub fn iam_flags(iam: &str) -> Vec<&str> {
+    vec![
+        "--auth",
+        "iam",
+        "--iam-endpoint",
+        iam,
+        "--iam-user",
+        "qa",
+        "--iam-domain",
+        "acme",
+    ]
+}
+
 /// Serves `router` on a loopback port of `rt`; returns `http://127.0.0.1:PORT`.
 pub fn serve(rt: &tokio::runtime::Runtime, router: axum::Router) -> String {
+    serve_on(rt, "127.0.0.1", router)
+}
+
+/// Serves `router` on `ip` (any address in 127.0.0.0/8 is this machine); its URL.
+pub fn serve_on(rt: &tokio::runtime::Runtime, ip: &str, router: axum::Router) -> String {
     let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .block_on(tokio::net::TcpListener::bind(format!("{ip}:0")))
         .unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(async move {
