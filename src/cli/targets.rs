@@ -169,6 +169,9 @@ pub fn connect(
             t.endpoint
         );
     }
+    for w in &t.warnings {
+        eprintln!("warning: {w}");
+    }
     let redactor = Redactor::new(t.secrets());
     let redacted = |text: String| redactor.redact(&text).into_owned();
     if !embedded {
