@@ -1,7 +1,9 @@
 //! Sending one request: render a planned request with a case's variables, authenticate it
 //! the way the target wants (token or AK/SK signature), send it on the shared pooled
-//! client, and read the response, its body up to [`MAX_BODY_BYTES`].
+//! client, and read the response, its body up to [`MAX_BODY_BYTES`]. Every request waits
+//! for the run's rate limit first (`--max-rps`), when there is one.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use percent_encoding::utf8_percent_encode;
@@ -11,6 +13,7 @@ use crate::auth::signer::{self, SignInput, UNRESERVED};
 use crate::auth::{Credentials, Secret};
 use crate::errors::error_chain;
 use crate::plan::{BodyTemplate, PlannedRequest};
+use crate::rate::RateLimit;
 use crate::spec::model::AuthMode;
 use crate::template::Vars;
 
@@ -146,6 +149,7 @@ pub struct Client {
     project_id: String,
     credentials: Credentials,
     timeout: Duration,
+    rate_limit: Option<Arc<RateLimit>>,
 }
 
 /// Options for building the shared client.
@@ -153,7 +157,14 @@ pub struct Client {
 pub struct ClientOptions {
     pub timeout: Duration,
     pub insecure: bool,
+    /// The run's one limit, shared by every target's client (`--max-rps`).
+    pub rate_limit: Option<Arc<RateLimit>>,
 }
+
+/// Leave to send one request under the run's rate limit: only [`Client::permit`] makes
+/// one, and [`Client::send`] takes it, so no request can skip the limit.
+#[must_use]
+pub struct Permit(());
 
 impl Client {
     pub fn new(
@@ -189,7 +200,17 @@ impl Client {
             project_id: project_id.to_owned(),
             credentials,
             timeout: opts.timeout,
+            rate_limit: opts.rate_limit.clone(),
         })
+    }
+
+    /// Waits for the rate limit, if the run has one (without one this is immediate).
+    /// Cancel-safe: a caller may race it against an interrupt.
+    pub async fn permit(&self) -> Permit {
+        if let Some(limit) = &self.rate_limit {
+            limit.wait().await;
+        }
+        Permit(())
     }
 
     /// Adds the credentials `req.auth` asks for (token or signature) and records their
@@ -211,22 +232,12 @@ impl Client {
         req
     }
 
-    /// Sends `req` as it is (see [`Client::authorize`]). Redirects are never followed:
-    /// AOM and IAM do not redirect, and a followed redirect would carry the credentials
-    /// to wherever it points. A 3xx is returned like any other answer.
-    pub async fn send(&self, req: &Rendered) -> Result<Response, TransportError> {
-        let mut url = format!("{}{}", self.endpoint, req.path);
-        if !req.query.is_empty() {
-            url.push('?');
-            for (i, (k, v)) in req.query.iter().enumerate() {
-                if i > 0 {
-                    url.push('&');
-                }
-                url.extend(utf8_percent_encode(k, UNRESERVED));
-                url.push('=');
-                url.extend(utf8_percent_encode(v, UNRESERVED));
-            }
-        }
+    /// Sends `req` as it is (see [`Client::authorize`]), under the rate limit `permit`
+    /// was waited for ([`Client::permit`]). Redirects are never followed: AOM and IAM do
+    /// not redirect, and a followed redirect would carry the credentials to wherever it
+    /// points. A 3xx is returned like any other answer.
+    pub async fn send(&self, _permit: Permit, req: &Rendered) -> Result<Response, TransportError> {
+        let url = self.url(req);
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| TransportError::Build(e.to_string()))?;
         let mut map = HeaderMap::with_capacity(req.headers.len());
@@ -273,6 +284,23 @@ impl Client {
             truncated,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// The endpoint, the path and the query, percent-encoded.
+    fn url(&self, req: &Rendered) -> String {
+        let mut url = format!("{}{}", self.endpoint, req.path);
+        if !req.query.is_empty() {
+            url.push('?');
+            for (i, (k, v)) in req.query.iter().enumerate() {
+                if i > 0 {
+                    url.push('&');
+                }
+                url.extend(utf8_percent_encode(k, UNRESERVED));
+                url.push('=');
+                url.extend(utf8_percent_encode(v, UNRESERVED));
+            }
+        }
+        url
     }
 
     fn classify(&self, e: reqwest::Error) -> TransportError {

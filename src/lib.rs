@@ -15,6 +15,7 @@ mod errors;
 mod http;
 pub mod mock;
 mod plan;
+mod rate;
 mod report;
 mod runner;
 mod schema;

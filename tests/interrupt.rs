@@ -8,27 +8,30 @@ use common::{Mock, PROJECT, Suite, bin};
 
 const TOKEN: &str = "MIIinterrupt-token-0123456789";
 
+/// What an interrupted run did.
+struct Interrupted {
+    code: Option<i32>,
+    /// The executions just before the signal.
+    before: Vec<serde_json::Value>,
+    /// From the signal to the exit.
+    took: Duration,
+    stdout: String,
+}
+
 /// Runs `s` against `mock` with `workflow_id` provided, sends SIGINT once `started`
-/// executions of that workflow exist, and returns the exit code, the executions as they
-/// were just before the signal, and the time from the signal to the exit.
+/// executions of that workflow exist, and waits for the exit.
 #[cfg(unix)]
-fn interrupt(
-    mock: &Mock,
-    s: &Suite,
-    wf: &str,
-    extra: &[&str],
-    started: usize,
-) -> (Option<i32>, Vec<serde_json::Value>, Duration) {
+fn interrupt(mock: &Mock, s: &Suite, wf: &str, extra: &[&str], started: usize) -> Interrupted {
     let var = format!("workflow_id={wf}");
     let mut args = vec!["run", "--endpoint", &mock.url, "--project-id", PROJECT];
     args.extend(["--var", &var, "--capability", "fault-injection"]);
     let suite = s.args();
     args.extend(suite.iter().map(String::as_str));
     args.extend_from_slice(extra);
-    let mut child = bin()
+    let child = bin()
         .args(&args)
         .env("AOM_AUTH_TOKEN", TOKEN)
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let since = Instant::now();
@@ -49,8 +52,13 @@ fn interrupt(
         .status()
         .unwrap();
     assert!(killed.success());
-    let code = child.wait().unwrap().code();
-    (code, before, since.elapsed())
+    let out = child.wait_with_output().unwrap();
+    Interrupted {
+        code: out.status.code(),
+        before,
+        took: since.elapsed(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
 }
 
 #[cfg(unix)]
@@ -70,12 +78,21 @@ fn sigint_terminates_executions_the_run_started_then_exits_130() {
         "--exact",
         "SearchWorkflowExecutionDetail [200] hangs",
     ];
-    let (code, before, took) = interrupt(&mock, &s, &wf, &extra, 1);
-    assert_eq!(before[0]["status"], "executing");
-    assert_eq!(code, Some(130));
+    let run = interrupt(&mock, &s, &wf, &extra, 1);
+    assert_eq!(run.before[0]["status"], "executing");
+    assert_eq!(run.code, Some(130));
     assert!(
-        took < Duration::from_secs(20),
-        "waited for the 30 s request: {took:?}"
+        run.took < Duration::from_secs(20),
+        "waited for the 30 s request: {:?}",
+        run.took
+    );
+    // libtest's result line counts the case as ignored and says `ok`; the last line
+    // says what happened.
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("interrupted: 1 case not run or not finished, shown as ignored above (exit 130)"),
+        "{}",
+        run.stdout
     );
     let execs = mock.executions(TOKEN, &wf);
     assert_eq!(execs.len(), 1, "{execs:?}");
@@ -98,8 +115,14 @@ fn sigint_during_slow_cleanups_waits_for_them() {
         "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n",
         "  call: StopExecution\n  path: { workflow_id: \"{{workflow_id}}\", execution_id: \"{{execution_id}}\" }\n  headers: { X-Aom-Mock-Fault: \"delay=1500\" }\n",
     );
-    let (code, _, _) = interrupt(&mock, &s, &wf, &[], 3);
-    assert_eq!(code, Some(130));
+    let run = interrupt(&mock, &s, &wf, &["-q"], 3);
+    assert_eq!(run.code, Some(130));
+    let last = run.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("interrupted: ") && last.ends_with(" (exit 130)"),
+        "{}",
+        run.stdout
+    );
     let running: Vec<_> = mock
         .executions(TOKEN, &wf)
         .into_iter()

@@ -607,7 +607,7 @@ fn zero_test_threads_and_an_unwritable_report_are_bad_input() {
     let r = common::run_env(&["run", "--test-threads", "0"], &[]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(
-        r.stderr.contains("--test-threads must be at least 1"),
+        r.stderr.contains("for '--test-threads <N>'") && r.stderr.contains("1 to 1024"),
         "{r:?}"
     );
     let dir = tempfile::tempdir().unwrap();

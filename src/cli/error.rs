@@ -83,7 +83,9 @@ impl Error {
     /// One message per problem: every located diagnostic on its own line.
     pub fn messages(&self) -> Vec<String> {
         match self {
-            Error::Suite(d) | Error::Gaps(d) => d.0.iter().map(ToString::to_string).collect(),
+            Error::Suite(d) | Error::Gaps(d) | Error::Target(TargetError::Placeholders(d)) => {
+                d.0.iter().map(ToString::to_string).collect()
+            }
             Error::TargetPlan {
                 target,
                 diagnostics,

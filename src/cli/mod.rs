@@ -13,6 +13,7 @@ mod error;
 mod interrupt;
 mod run;
 mod targets;
+mod test_args;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -21,7 +22,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub use error::{EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_UNREACHABLE, Error};
-pub use run::{DEFAULT_TEST_THREADS, RunArgs};
+pub use run::RunArgs;
+pub use test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS};
 
 use crate::plan::{self, Plan, coverage};
 use crate::schema::SchemaRegistry;

@@ -12,11 +12,13 @@ use clap::{ArgAction, Args, ValueEnum};
 
 use super::error::{EXIT_FAILED, EXIT_INTERRUPTED, Error, Refusal};
 use super::interrupt::Interrupt;
+use super::test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS, Format, TestArgs};
 use super::{SuiteArgs, read_suite, targets};
 use crate::http::{Client, ClientOptions};
 use crate::mock::MockServer;
 use crate::plan::{self, Plan};
-use crate::report::console::ConsoleReporter;
+use crate::rate::{RateLimit, parse_max_rps};
+use crate::report::console::{ConsoleFormat, ConsoleReporter};
 use crate::report::file::check_writable;
 use crate::report::html::HtmlReporter;
 use crate::report::json::JsonReporter;
@@ -29,13 +31,6 @@ use crate::schema::SchemaRegistry;
 use crate::spec::SpecFile;
 use crate::target::{Target, TargetArgs};
 use crate::template::Vars;
-
-/// Default `--test-threads`: cases wait on the network, not the CPU, so this is well
-/// above the core count.
-pub const DEFAULT_TEST_THREADS: usize = 16;
-
-/// Most `--test-threads` accepted: each is an OS thread.
-pub const MAX_TEST_THREADS: usize = 1024;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -54,8 +49,13 @@ pub struct RunArgs {
     /// gating on it would pass with nothing checked).
     #[arg(long)]
     pub allow_empty: bool,
+    /// At most N requests a second, all of the run's together: cases, setups, cleanups,
+    /// the checks before the cases, IAM logins, every target. Fractions work (0.5: one
+    /// every 2 s) [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_max_rps)]
+    pub max_rps: Option<f64>,
     #[command(flatten)]
-    pub test: libtest_mimic::Arguments,
+    pub test: TestArgs,
 }
 
 /// A `--report` format.
@@ -76,12 +76,11 @@ impl ReportFormat {
     }
 }
 
-pub fn run(mut args: RunArgs) -> Result<ExitCode, Error> {
-    let color = match args.test.color {
-        Some(libtest_mimic::ColorSetting::Always) => true,
-        Some(libtest_mimic::ColorSetting::Never) => false,
-        _ => colored::control::SHOULD_COLORIZE.should_colorize(),
-    };
+pub fn run(args: RunArgs) -> Result<ExitCode, Error> {
+    if let Some(problem) = args.test.refused() {
+        return Err(Error::Usage(problem));
+    }
+    let color = args.test.colour();
     colored::control::set_override(color);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -90,17 +89,6 @@ pub fn run(mut args: RunArgs) -> Result<ExitCode, Error> {
             what: "cannot start the async runtime",
             source,
         })?;
-    match args.test.test_threads {
-        Some(0) => return Err(Error::Usage("--test-threads must be at least 1".into())),
-        // libtest starts that many threads whatever the number of cases.
-        Some(n) if n > MAX_TEST_THREADS => {
-            return Err(Error::Usage(format!(
-                "--test-threads {n} is more than {MAX_TEST_THREADS}; cases wait on the network, so a few dozen already saturate an endpoint"
-            )));
-        }
-        _ => {}
-    }
-    args.test.test_threads.get_or_insert(DEFAULT_TEST_THREADS);
     check_logfile(args.test.logfile.as_deref())?;
     if args.test.list {
         return list(&args, &runtime);
@@ -126,30 +114,48 @@ pub fn run(mut args: RunArgs) -> Result<ExitCode, Error> {
     result
 }
 
+/// `--test-threads` when not given: fewer cases at once against an endpoint that is not
+/// loopback, which is someone's service.
+fn default_threads(targets: &[Target]) -> usize {
+    if targets.iter().all(Target::is_loopback) {
+        DEFAULT_TEST_THREADS
+    } else {
+        DEFAULT_REMOTE_TEST_THREADS
+    }
+}
+
+/// The run's one rate limit (`--max-rps`), shared by every target's client.
+fn rate_limit(max_rps: Option<f64>) -> Result<Option<Arc<RateLimit>>, Error> {
+    let Some(n) = max_rps else { return Ok(None) };
+    RateLimit::per_second(n)
+        .map(|l| Some(Arc::new(l)))
+        .ok_or_else(|| Error::Usage(format!("--max-rps {n} is out of range")))
+}
+
 /// `--list`: the trial names, without starting a server or sending anything.
 fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, Error> {
     let (targets, _) = targets::resolve(&args.target, runtime, true)?;
     let plans = plans(&args.suite, &targets)?;
     let reporters = Arc::new(Reporters::default());
-    let (runs, _) = target_runs(targets, &plans, runtime, &reporters)?;
+    let (runs, _) = target_runs(targets, &plans, runtime, &reporters, None)?;
     let pairs: Vec<_> = plans.into_iter().zip(runs).collect();
     let opts = TrialOptions {
         prefix_target: pairs.len() > 1,
         color: false,
     };
     let trials = runner::trials(&pairs, runtime.handle(), &opts);
-    libtest_mimic::run(&args.test, trials).exit_if_failed();
+    libtest_mimic::run(&args.test.arguments(false, 1), trials).exit_if_failed();
     Ok(ExitCode::SUCCESS)
 }
 
 /// Every reporter the flags ask for, each path checked before any case runs.
 fn reporters(args: &RunArgs) -> Result<Reporters, Error> {
-    let quiet = args.test.quiet
-        || args
-            .test
-            .format
-            .is_some_and(|f| f != libtest_mimic::FormatSetting::Pretty);
-    let mut all: Vec<Arc<dyn Reporter>> = vec![Arc::new(ConsoleReporter::new(!quiet))];
+    let console = match args.test.format() {
+        Format::Pretty => ConsoleFormat::Pretty,
+        Format::Terse => ConsoleFormat::Terse,
+        Format::Json => ConsoleFormat::Json,
+    };
+    let mut all: Vec<Arc<dyn Reporter>> = vec![Arc::new(ConsoleReporter::new(console))];
     check_writable("JUnit", &args.junit)?;
     all.push(Arc::new(JunitReporter::new(&args.junit)));
     for pair in args.reports.chunks(2) {
@@ -180,10 +186,12 @@ fn execute(
 ) -> Result<ExitCode, Error> {
     let (mut targets, mock) = targets::resolve(&args.target, runtime, false)?;
     let plans = plans(&args.suite, &targets)?;
+    let test = args.test.arguments(color, default_threads(&targets));
+    let limit = rate_limit(args.max_rps)?;
     for t in &mut targets {
-        targets::connect(t, runtime, mock.is_some())?;
+        targets::connect(t, runtime, mock.is_some(), limit.as_deref())?;
     }
-    let (runs, info) = target_runs(targets, &plans, runtime, reporters)?;
+    let (runs, info) = target_runs(targets, &plans, runtime, reporters, limit)?;
     for (plan, tr) in plans.iter().zip(&runs) {
         if let Some(refused) = runtime.block_on(tr.preflight(plan)) {
             return Err(refused_error(tr, refused));
@@ -198,12 +206,12 @@ fn execute(
         color,
     };
     let trials = runner::trials(&pairs, runtime.handle(), &opts);
-    if !args.allow_empty && trials.iter().all(|t| args.test.is_filtered_out(t)) {
-        return Err(Error::Usage(no_case_matches(&args.test)));
+    if !args.allow_empty && trials.iter().all(|t| test.is_filtered_out(t)) {
+        return Err(Error::Usage(no_case_matches(&test)));
     }
-    let quarantined = runner::quarantined(&pairs, &args.test, &opts);
+    let quarantined = runner::quarantined(&pairs, &test, &opts);
     let started = Instant::now();
-    let conclusion = libtest_mimic::run(&args.test, trials);
+    let conclusion = libtest_mimic::run(&test, trials);
     for q in &quarantined {
         reporters.emit(&Event::CaseFinished(q));
     }
@@ -216,6 +224,13 @@ fn execute(
             .sum();
         eprintln!("interrupted: every case ended ({left} cleanup(s) left over were run)");
     }
+    let exit_code = if interrupted {
+        EXIT_INTERRUPTED
+    } else if conclusion.has_failed() {
+        EXIT_FAILED
+    } else {
+        0
+    };
     reporters.emit(&Event::RunFinished(&RunFinished {
         passed: conclusion.num_passed,
         failed: conclusion.num_failed,
@@ -223,15 +238,10 @@ fn execute(
         filtered_out: conclusion.num_filtered_out,
         interrupted,
         duration: started.elapsed(),
+        exit_code,
     }));
     finish(runtime, mock, reporters, conclusion.has_failed())?;
-    Ok(if interrupted {
-        ExitCode::from(EXIT_INTERRUPTED)
-    } else if conclusion.has_failed() {
-        ExitCode::from(EXIT_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitCode::from(exit_code))
 }
 
 /// The one error for a target whose credentials the endpoint refused.
@@ -351,6 +361,7 @@ fn target_runs(
     plans: &[Arc<Plan>],
     runtime: &tokio::runtime::Runtime,
     reporters: &Arc<Reporters>,
+    rate_limit: Option<Arc<RateLimit>>,
 ) -> Result<(Vec<Arc<TargetRun>>, RunInfo), Error> {
     let run_id = crate::sys::random_hex(8).map_err(|e| Error::System {
         what: "no randomness from the OS",
@@ -367,6 +378,7 @@ fn target_runs(
             &ClientOptions {
                 timeout: target.timeout,
                 insecure: target.insecure,
+                rate_limit: rate_limit.clone(),
             },
         )
         .map_err(|e| Error::Usage(e.to_string()))?;
@@ -425,4 +437,31 @@ fn check_logfile(path: Option<&str>) -> Result<(), Error> {
         .open(path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"\n"));
     written.map_err(|e| Error::Usage(format!("cannot write --logfile {path}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::ProcessEnv;
+
+    fn target(endpoint: &str) -> Target {
+        let args = TargetArgs {
+            endpoint: Some(endpoint.into()),
+            project_id: Some("0123456789abcdef0123456789abcdef".into()),
+            auth: Some(crate::target::AuthKind::None),
+            ..TargetArgs::default()
+        };
+        crate::target::resolve(None, &args, &ProcessEnv).unwrap()
+    }
+
+    #[test]
+    fn fewer_cases_run_at_once_when_an_endpoint_is_not_loopback() {
+        let local = [
+            target("http://127.0.0.1:8080"),
+            target("http://localhost:1"),
+        ];
+        assert_eq!(default_threads(&local), DEFAULT_TEST_THREADS);
+        let mixed = [target("http://[::1]:1"), target("https://aom.example.com")];
+        assert_eq!(default_threads(&mixed), DEFAULT_REMOTE_TEST_THREADS);
+    }
 }

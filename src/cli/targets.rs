@@ -8,6 +8,7 @@ use super::error::Error;
 use crate::auth::{Credentials, Secret, iam};
 use crate::mock::cli::MockCliError;
 use crate::mock::{AccessKey, MockConfig, MockServer, TokenGrant};
+use crate::rate::RateLimit;
 use crate::report::redact::Redactor;
 use crate::target::{self, CAPABILITIES, ProcessEnv, Target, TargetArgs};
 
@@ -157,11 +158,13 @@ fn mock_config(credentials: &Credentials, project_id: &str) -> MockConfig {
 
 /// What must hold before any case runs against `t`: the endpoint answers (unless it is
 /// the embedded mock), and an IAM login gives a token. Messages are redacted: what IAM
-/// or a failed connection says can quote a URL with a password in it.
+/// or a failed connection says can quote a URL with a password in it. Both requests
+/// count against the run's rate limit.
 pub fn connect(
     t: &mut Target,
     runtime: &tokio::runtime::Runtime,
     embedded: bool,
+    limit: Option<&RateLimit>,
 ) -> Result<(), Error> {
     if t.insecure {
         eprintln!(
@@ -169,11 +172,14 @@ pub fn connect(
             t.endpoint
         );
     }
+    for w in &t.warnings {
+        eprintln!("warning: {w}");
+    }
     let redactor = Redactor::new(t.secrets());
     let redacted = |text: String| redactor.redact(&text).into_owned();
     if !embedded {
         runtime
-            .block_on(reachable(&t.endpoint, t.timeout, t.insecure))
+            .block_on(reachable(&t.endpoint, t.timeout, t.insecure, limit))
             .map_err(|reason| Error::Unreachable {
                 endpoint: t.endpoint.clone(),
                 reason: redacted(reason),
@@ -181,12 +187,12 @@ pub fn connect(
     }
     if let Some(login) = &t.iam {
         let token = runtime
-            .block_on(iam::fetch_token(
-                login,
-                &t.project_id,
-                t.timeout,
-                t.insecure,
-            ))
+            .block_on(async {
+                if let Some(limit) = limit {
+                    limit.wait().await;
+                }
+                iam::fetch_token(login, &t.project_id, t.timeout, t.insecure).await
+            })
             .map_err(|e| Error::Iam(redacted(e.to_string())))?;
         t.credentials = Credentials::Token(token);
     }
@@ -195,13 +201,21 @@ pub fn connect(
 
 /// One request to the endpoint's root: any HTTP answer proves it is reachable; no answer
 /// is one clear error instead of N failed cases. Redirects are not followed.
-async fn reachable(endpoint: &str, timeout: Duration, insecure: bool) -> Result<(), String> {
+async fn reachable(
+    endpoint: &str,
+    timeout: Duration,
+    insecure: bool,
+    limit: Option<&RateLimit>,
+) -> Result<(), String> {
     let client = reqwest::Client::builder()
         .timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())
         .tls_danger_accept_invalid_certs(insecure)
         .build()
         .map_err(|e| e.to_string())?;
+    if let Some(limit) = limit {
+        limit.wait().await;
+    }
     match client.get(endpoint).send().await {
         Ok(_) => Ok(()),
         Err(e) => Err(crate::errors::error_chain(&e)),

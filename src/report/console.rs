@@ -1,5 +1,6 @@
 //! The terminal, beside libtest's own lines: warnings on stderr as they happen, and at
-//! the end the operation × status matrix after libtest's result line.
+//! the end the operation × status matrix after libtest's result line. An interrupted
+//! run's last line says so: libtest's own result line may still read `ok`.
 
 use std::fmt::Write as _;
 
@@ -15,10 +16,20 @@ use super::{Event, Reporter, RunFinished, RunInfo, Warning};
 /// Longest warning, in characters.
 const WARNING_MAX: usize = 600;
 
+/// What libtest prints on stdout, which decides what may be added to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleFormat {
+    /// A line per case: the matrix follows the result line.
+    Pretty,
+    /// A character per case (`-q`): no matrix.
+    Terse,
+    /// JSON events: nothing but JSON on stdout.
+    Json,
+}
+
 /// Prints warnings and the closing summary.
 pub struct ConsoleReporter {
-    /// Print the matrix at the end (not with `--format json` or `--quiet`).
-    summary: bool,
+    format: ConsoleFormat,
     state: Mutex<State>,
 }
 
@@ -29,12 +40,14 @@ struct State {
     matrix: Matrix,
     /// Cases that passed with an alternative answer: (trial name, who answered).
     alternatives: Vec<(String, String)>,
+    /// Cases not run, or not finished, because the run was interrupted.
+    interrupted: u64,
 }
 
 impl ConsoleReporter {
-    pub fn new(summary: bool) -> Self {
+    pub fn new(format: ConsoleFormat) -> Self {
         ConsoleReporter {
-            summary,
+            format,
             state: Mutex::default(),
         }
     }
@@ -44,8 +57,14 @@ impl Reporter for ConsoleReporter {
     fn on_event(&self, event: &Event<'_>) {
         match event {
             Event::RunStarted(run) => *self.state.lock() = State::new(run),
-            Event::CaseFinished(c) if self.summary => {
+            Event::CaseFinished(c) => {
                 let mut state = self.state.lock();
+                if matches!(c.outcome, super::Outcome::Interrupted) {
+                    state.interrupted += 1;
+                }
+                if self.format != ConsoleFormat::Pretty {
+                    return;
+                }
                 state.matrix.add(c);
                 if let Some(by) = c.exchange.as_ref().and_then(|e| e.answered_by.clone()) {
                     let label = state.targets.get(c.case.target).map_or("", |(l, _)| l);
@@ -87,28 +106,39 @@ impl State {
                 .collect(),
             matrix: Matrix::new(run),
             alternatives: Vec::new(),
+            interrupted: 0,
         }
     }
 }
 
 impl ConsoleReporter {
     fn finished(&self, end: &RunFinished) {
-        if end.interrupted {
-            eprintln!(
-                "interrupted: the result above is incomplete ({} cases not run or not finished are shown as ignored)",
-                end.ignored
-            );
-        }
-        if !self.summary {
-            return;
-        }
         let state = self.state.lock();
-        let several = state.matrix.targets.len() > 1;
-        for t in &state.matrix.targets {
-            print!("{}", summary(t, several));
+        if self.format == ConsoleFormat::Pretty {
+            let several = state.matrix.targets.len() > 1;
+            for t in &state.matrix.targets {
+                print!("{}", summary(t, several));
+            }
+            print!("{}", alternatives(&state.alternatives));
         }
-        print!("{}", alternatives(&state.alternatives));
+        if end.interrupted {
+            let line = interrupted_line(state.interrupted, end.exit_code);
+            match self.format {
+                // Last on stdout, so it is what a log's tail shows.
+                ConsoleFormat::Pretty | ConsoleFormat::Terse => println!("{line}"),
+                ConsoleFormat::Json => eprintln!("{line}"),
+            }
+        }
     }
+}
+
+/// The last line of an interrupted run: libtest's result line above it counts the cases
+/// not run as ignored, and may say `ok`.
+pub fn interrupted_line(not_run: u64, exit_code: u8) -> String {
+    let cases = if not_run == 1 { "case" } else { "cases" };
+    format!(
+        "interrupted: {not_run} {cases} not run or not finished, shown as ignored above (exit {exit_code})"
+    )
 }
 
 /// One warning on one line: redacted with the target's and the request's secrets, then

@@ -232,6 +232,8 @@ pub struct RunFinished {
     pub filtered_out: u64,
     pub interrupted: bool,
     pub duration: Duration,
+    /// What the run exits with (the console's last line says it when interrupted).
+    pub exit_code: u8,
 }
 
 /// A run event. Reporters get references: a failure's response is read, not copied.

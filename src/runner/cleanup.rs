@@ -76,9 +76,11 @@ impl TargetRun {
             return;
         };
         for attempt in 0..2 {
-            // Signed now, not when queued: an interrupted run's undo may be minutes old.
+            // Signed now, not when queued (an interrupted run's undo may be minutes old),
+            // and after the rate limit's wait.
+            let permit = self.client.permit().await;
             let req = self.client.authorize(unsigned.clone());
-            let warning = match self.client.send(&req).await {
+            let warning = match self.client.send(permit, &req).await {
                 // Done, or already ended (400 AOM.31001418 / 404): nothing left running.
                 Ok(r) if (200..300).contains(&r.status) || matches!(r.status, 400 | 404) => {
                     return;

@@ -97,18 +97,25 @@ impl TargetRun {
         vars: &Vars,
         cleanups: &mut Vec<u64>,
     ) -> (Rendered, Result<Response, CallError>) {
-        let rendered = self.client.authorize(Rendered::render(req, vars));
+        let rendered = Rendered::render(req, vars);
         let undo = plan.cleanups.get(&req.op.name);
         let mut stop = self.stopping.subscribe();
         if *stop.borrow_and_update() {
             return (rendered, Err(CallError::Interrupted));
         }
+        // Waiting for the rate limit sends nothing, so an interrupt may end it; signed
+        // after it, so an AK/SK signature's date is that of the sending.
+        let permit = tokio::select! {
+            p = self.client.permit() => p,
+            _ = stop.wait_for(|s| *s) => return (rendered, Err(CallError::Interrupted)),
+        };
+        let rendered = self.client.authorize(rendered);
         let result = if undo.is_some() {
             // It may start something: wait for the answer so it can be undone.
-            self.client.send(&rendered).await
+            self.client.send(permit, &rendered).await
         } else {
             tokio::select! {
-                r = self.client.send(&rendered) => r,
+                r = self.client.send(permit, &rendered) => r,
                 _ = stop.wait_for(|s| *s) => return (rendered, Err(CallError::Interrupted)),
             }
         };

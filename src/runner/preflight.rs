@@ -23,8 +23,9 @@ impl TargetRun {
     /// is an answer here: anything else, even no answer, is left to the cases to judge.
     pub async fn preflight(&self, plan: &Plan) -> Option<Refused> {
         let req = plan.preflight.as_ref()?;
+        let permit = self.client.permit().await;
         let rendered = self.client.authorize(Rendered::render(req, &self.vars));
-        let resp = self.client.send(&rendered).await.ok()?;
+        let resp = self.client.send(permit, &rendered).await.ok()?;
         if !matches!(resp.status, 401 | 403) {
             return None;
         }

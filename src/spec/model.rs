@@ -13,7 +13,10 @@ use serde_json::Value;
 
 /// One operation and its cases (one file per operation).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a case file: a map with operation, method, path, responses, cases and more"
+)]
 pub struct CaseFile {
     /// The SDK's name for the operation, e.g. `StopExecution`.
     pub operation: String,
@@ -68,6 +71,7 @@ pub struct CaseFile {
 /// Spelled as on the wire, which is how case files write it.
 #[allow(clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(expecting = "an HTTP method: GET, POST, PUT, PATCH or DELETE")]
 pub enum Method {
     GET,
     POST,
@@ -90,7 +94,10 @@ impl Method {
 
 /// One documented response code.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a documented response: a map of description, schema, error_code, alternatives"
+)]
 pub struct DocumentedResponse {
     /// For people reading the file; the harness does not use it.
     #[allow(dead_code)]
@@ -110,7 +117,10 @@ pub struct DocumentedResponse {
 
 /// An alternative answer: another body a conformant endpoint may send for a status.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an alternative answer: a map of by, schema, error_code"
+)]
 pub struct Answer {
     /// Who answers this way, for reports: "the API gateway".
     pub by: String,
@@ -123,7 +133,10 @@ pub struct Answer {
 
 /// How an operation's error bodies are checked beyond their schema.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(
+    rename_all = "kebab-case",
+    expecting = "an error convention: aom or schema"
+)]
 pub enum ErrorConvention {
     /// AOM's `{error_code, error_msg, http_code}`: `http_code` must equal the status.
     #[default]
@@ -166,6 +179,41 @@ impl<'de> Deserialize<'de> for StatusKey {
     }
 }
 
+/// A status code as a YAML number. serde's own message for a bad one would name the Rust
+/// type (`expected u16`).
+struct HttpStatus(u16);
+
+impl<'de> Deserialize<'de> for HttpStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = HttpStatus;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an HTTP status code such as 200")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HttpStatus, E> {
+                u16::try_from(v)
+                    .map(HttpStatus)
+                    .map_err(|_| E::custom(format!("{v} is not an HTTP status code")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HttpStatus, E> {
+                u16::try_from(v)
+                    .map(HttpStatus)
+                    .map_err(|_| E::custom(format!("{v} is not an HTTP status code")))
+            }
+        }
+        d.deserialize_u16(V)
+    }
+}
+
+fn http_status<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    HttpStatus::deserialize(d).map(|s| s.0)
+}
+
+fn optional_http_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    Option::<HttpStatus>::deserialize(d).map(|s| s.map(|s| s.0))
+}
+
 fn decimal_status_keys<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<u16, DocumentedResponse>, D::Error> {
@@ -175,7 +223,10 @@ fn decimal_status_keys<'de, D: Deserializer<'de>>(
 
 /// One conformance case.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a case: a map with name, request and expect"
+)]
 pub struct Case {
     pub name: String,
     /// Quarantine: the case is reported ignored with this reason, and runs only with
@@ -198,7 +249,10 @@ pub struct Case {
 
 /// A setup step: either a call of a documented operation, or `use:` of a fixture.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a setup step: a map with call: OPERATION or use: FIXTURE"
+)]
 pub struct Step {
     #[serde(default, rename = "use")]
     pub use_fixture: Option<String>,
@@ -219,7 +273,7 @@ pub struct Step {
     #[serde(default)]
     pub auth: AuthMode,
     /// Status the step must answer with; any 2xx when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_http_status")]
     pub expect_status: Option<u16>,
     /// `variable: /json/pointer` into the step's response body.
     #[serde(default)]
@@ -234,7 +288,10 @@ pub struct Step {
 /// `call` an operation with these request fields. Templates see the case's variables,
 /// the path parameters of the call being undone, and the captures.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a cleanup: a map with call and the request fields"
+)]
 pub struct Cleanup {
     pub call: String,
     #[serde(default)]
@@ -292,7 +349,10 @@ impl Step {
 /// The request of a case or step. Path parameters not given here are filled from the
 /// variable of the same name (`project_id` comes from the target).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a request: a map of path, query, headers, body, raw_body, auth"
+)]
 pub struct RequestSpec {
     #[serde(default)]
     pub path: BTreeMap<String, String>,
@@ -313,7 +373,10 @@ pub struct RequestSpec {
 
 /// Which credentials a request carries; adapts to the target's auth mode.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(
+    rename_all = "kebab-case",
+    expecting = "an auth choice: default, none or invalid"
+)]
 pub enum AuthMode {
     /// The target's credentials.
     #[default]
@@ -327,8 +390,12 @@ pub enum AuthMode {
 
 /// What the response must look like.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an expectation: a map with status, and schema, error_code, body, body_equals, headers"
+)]
 pub struct Expect {
+    #[serde(deserialize_with = "http_status")]
     pub status: u16,
     /// Body schema; defaults to the documented one for `status`. `false` disables it.
     #[serde(default)]
@@ -389,7 +456,10 @@ pub struct HeaderMatch {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a map of equals / starts_with / contains / present"
+)]
 struct HeaderMatchMap {
     #[serde(default)]
     equals: Option<String>,

@@ -64,12 +64,18 @@ pub(super) fn parse_var(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// `30s`, `500ms`, `2m`, or plain seconds.
+/// `30s`, `500ms` or `2m`. A bare number is refused: whether `10` means seconds or
+/// milliseconds is a guess, and a wrong guess is a timeout 1000 times off.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let Some(i) = s.find(|c: char| !(c.is_ascii_digit() || c == '.')) else {
+        return Err(if s.is_empty() {
+            "expected a duration such as 30s or 500ms, got nothing".to_owned()
+        } else {
+            format!("{s:?} has no unit: write {s}s for seconds or {s}ms for milliseconds")
+        });
+    };
+    let (num, unit) = (&s[..i], &s[i..]);
     let n: f64 = num
         .parse()
         .map_err(|_| format!("expected a duration such as 30s or 500ms, got {s:?}"))?;

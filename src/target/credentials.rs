@@ -63,6 +63,20 @@ impl EnvVars {
     }
 }
 
+/// When no auth mode was chosen (`--auth`, `AOM_AUTH`, `auth.mode`): the variables the
+/// mode would have been inferred from, none of which is set if the mode became `none`.
+pub(super) fn inferred_from(tf: &TargetFile, args: &TargetArgs) -> Option<String> {
+    let af = tf.auth.as_ref();
+    if args.auth.or(af.and_then(|a| a.mode)).is_some() {
+        return None;
+    }
+    let v = EnvVars::new(af);
+    Some(format!(
+        "{}, {} and {}, or {}",
+        v.token, v.ak, v.sk, v.password
+    ))
+}
+
 /// The credentials for the auth mode — or, for IAM, the login that will fetch a token.
 pub(super) fn credentials(
     tf: &TargetFile,

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::auth::Credentials;
 use crate::auth::iam::IamLogin;
-use crate::spec::{Diagnostic, Seg};
+use crate::spec::{Diagnostic, Diagnostics, Seg};
 
 mod args;
 mod credentials;
@@ -54,7 +54,10 @@ pub fn known_capabilities() -> String {
 
 /// How a target authenticates, before secrets are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
+#[serde(
+    rename_all = "kebab-case",
+    expecting = "an auth mode: none, token, aksk or iam"
+)]
 pub enum AuthKind {
     /// No credentials.
     None,
@@ -97,11 +100,22 @@ pub struct Target {
     pub region: Option<String>,
     /// Accept invalid TLS certificates.
     pub insecure: bool,
+    /// What the user should know before the run starts (printed on stderr).
+    pub warnings: Vec<String>,
 }
 
 impl Target {
     pub fn has(&self, capability: &str) -> bool {
         self.capabilities.contains(capability)
+    }
+
+    /// Whether the endpoint is on this machine (`localhost`, 127.0.0.0/8, `::1`): the
+    /// embedded mock, or a server a developer started, rather than someone's service.
+    pub fn is_loopback(&self) -> bool {
+        reqwest::Url::parse(&self.endpoint)
+            .ok()
+            .and_then(|u| u.host_str().map(is_loopback))
+            .unwrap_or(false)
     }
 
     /// All variables the specs see from this target.
@@ -121,6 +135,14 @@ impl Target {
     }
 }
 
+/// Whether a URL's host is this machine.
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Why a target cannot be built. Always bad input (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
@@ -130,6 +152,9 @@ pub enum TargetError {
     /// A problem with flags or the environment.
     #[error("{0}")]
     Config(String),
+    /// Values in a target file left as the template had them, each located.
+    #[error("{0}")]
+    Placeholders(Diagnostics),
 }
 
 /// Builds the error for a place in the target file (a path of segments), or a flag or

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::args::{Env, TargetArgs, parse_duration};
-use super::credentials::credentials;
+use super::credentials::{credentials, inferred_from};
 use super::file::TargetFile;
-use super::{At, Target, TargetError, is_known_capability, known_capabilities};
+use super::{At, Target, TargetError, is_known_capability, is_loopback, known_capabilities};
 use crate::auth::Credentials;
 use crate::auth::iam::IamLogin;
 use crate::spec::{Diagnostic, Seg, locate::Locator};
@@ -43,6 +43,9 @@ pub fn resolve(
     let (credentials, iam) = credentials(tf, args, env, region.as_deref(), &at)?;
     let insecure = args.insecure || tf.tls.as_ref().is_some_and(|t| t.insecure);
     refuse_plain_http(args, tf, &url, &credentials, iam.as_ref(), &at)?;
+    let warnings = no_credentials_warning(args, tf, &url, &credentials, iam.as_ref(), &name)
+        .into_iter()
+        .collect();
     Ok(Target {
         name,
         endpoint,
@@ -54,7 +57,33 @@ pub fn resolve(
         timeout,
         region,
         insecure,
+        warnings,
     })
+}
+
+/// No credentials because none were found, for an endpoint that is not this machine: every
+/// case would meet a 401. Said before the run; an explicit `--auth none` means it.
+fn no_credentials_warning(
+    args: &TargetArgs,
+    tf: &TargetFile,
+    url: &reqwest::Url,
+    credentials: &Credentials,
+    iam: Option<&IamLogin>,
+    name: &str,
+) -> Option<String> {
+    let host = url.host_str().unwrap_or("");
+    if !matches!(credentials, Credentials::None) || iam.is_some() || is_loopback(host) {
+        return None;
+    }
+    let vars = inferred_from(tf, args)?;
+    let target = if name.is_empty() {
+        String::new()
+    } else {
+        format!("target {name}: ")
+    };
+    Some(format!(
+        "{target}no credentials for {host}: none of {vars} is set, so the auth mode is none and requests go out unauthenticated; set them, or pass --auth none (or `auth.mode: none`) if that is meant"
+    ))
 }
 
 fn region(args: &TargetArgs, tf: &TargetFile, at: &At<'_>) -> Result<Option<String>, TargetError> {
@@ -241,13 +270,6 @@ fn refuse_plain_http(
     Ok(())
 }
 
-fn is_loopback(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost")
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +297,44 @@ mod tests {
         assert_eq!(t.project_id, "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1");
         assert_eq!(t.variables["workflow_id"], "wf-flag");
         assert_eq!(t.variables["other"], "o");
+    }
+
+    #[test]
+    fn an_inferred_auth_mode_none_for_a_remote_endpoint_is_warned_about() {
+        let env = MapEnv(HashMap::new());
+        let mut args = TargetArgs {
+            endpoint: Some("https://aom.example.com".into()),
+            project_id: Some("0123456789abcdef0123456789abcdef".into()),
+            ..TargetArgs::default()
+        };
+        let t = resolve(None, &args, &env).unwrap();
+        assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
+        assert!(
+            t.warnings[0].starts_with("no credentials for aom.example.com: none of AOM_AUTH_TOKEN, CLOUD_SDK_AK and CLOUD_SDK_SK, or AOM_IAM_PASSWORD is set"),
+            "{:?}",
+            t.warnings
+        );
+        args.auth = Some(AuthKind::None);
+        assert!(resolve(None, &args, &env).unwrap().warnings.is_empty());
+        args.auth = None;
+        args.endpoint = Some("http://[::1]:8080".into());
+        assert!(resolve(None, &args, &env).unwrap().warnings.is_empty());
+        let (_d, p, f, l) = file(
+            "name: qa\nregion: cn-north-4\nproject_id: 0123456789abcdef0123456789abcdef\nauth: {token_env: QA_TOKEN}\n",
+        );
+        let t = resolve(Some((&p, &f, &l)), &TargetArgs::default(), &env).unwrap();
+        assert!(
+            t.warnings[0].starts_with(
+                "target qa: no credentials for aom.cn-north-4.myhuaweicloud.com: none of QA_TOKEN,"
+            ),
+            "{:?}",
+            t.warnings
+        );
+        let (_d, p, f, l) = file(
+            "region: cn-north-4\nproject_id: 0123456789abcdef0123456789abcdef\nauth: {mode: none}\n",
+        );
+        let t = resolve(Some((&p, &f, &l)), &TargetArgs::default(), &env).unwrap();
+        assert!(t.warnings.is_empty(), "{:?}", t.warnings);
     }
 
     #[test]
@@ -345,7 +405,11 @@ mod tests {
         };
         let e = resolve(None, &userinfo, &env).unwrap_err().to_string();
         assert!(e.contains("must not carry a user or password"), "{e}");
-        assert!(parse_duration("100000000000000000000").is_err());
+        assert_eq!(
+            parse_duration("10"),
+            Err("\"10\" has no unit: write 10s for seconds or 10ms for milliseconds".into())
+        );
+        assert!(parse_duration("100000000000000000000s").is_err());
         assert!(parse_duration("0.0000001ms").is_err());
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));

@@ -14,6 +14,7 @@ pub(crate) const MOCK_USER: &str = "mock-user";
 pub const MAX_STORED_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(expecting = "a JSON object")]
 pub(crate) struct WorkflowSpec {
     pub name: String,
     #[serde(rename = "type")]
@@ -140,20 +141,49 @@ impl WorkflowSpec {
 
 /// ListWorkflow body; every field optional, an empty body means `{}`.
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "a JSON object")]
 pub(crate) struct ListWorkflowRequest {
     pub search: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub tags: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "optional_integer")]
     pub page: Option<i64>,
+    #[serde(default, deserialize_with = "optional_integer")]
     pub size: Option<i64>,
     pub enterprise_project_id: Option<String>,
     pub create_by: Option<String>,
     pub sort_field: Option<String>,
     pub sort_type: Option<String>,
+    #[serde(default, deserialize_with = "optional_integer")]
     pub search_time_start: Option<i64>,
+    #[serde(default, deserialize_with = "optional_integer")]
     pub search_time_end: Option<i64>,
     pub status: Option<String>,
+}
+
+/// An optional whole number, with a message in words (serde's would say `i64`).
+fn optional_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))
+        }
+    }
+    struct Whole(i64);
+    impl<'de> Deserialize<'de> for Whole {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_i64(V).map(Whole)
+        }
+    }
+    Option::<Whole>::deserialize(d).map(|w| w.map(|w| w.0))
 }
 
 pub(crate) const WORKFLOW_STATUSES: &[&str] = &[
