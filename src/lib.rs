@@ -9,6 +9,7 @@
 //! private, so the compiler finds what nothing uses.
 
 pub mod auth;
+mod baseline;
 mod check;
 pub mod cli;
 mod errors;

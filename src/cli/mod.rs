@@ -9,6 +9,7 @@
 //! | 3 | the endpoint or IAM cannot be reached, no token could be obtained, or a server (the mock) cannot start |
 //! | 130 | interrupted by Ctrl-C / SIGTERM, after undoing what the run started |
 
+mod baseline;
 mod error;
 mod interrupt;
 mod run;
@@ -50,11 +51,24 @@ pub enum Command {
     /// Run the suite (against the embedded reference mock when no endpoint is given).
     Run(Box<RunArgs>),
     /// Load and check every spec and schema, without network; fails on uncovered codes.
-    Lint(SuiteArgs),
+    Lint(LintArgs),
     /// Print the operation × documented-status matrix and the cases covering each cell.
     Coverage(SuiteArgs),
     /// Serve the reference AOM mock.
     Mock(crate::mock::cli::MockArgs),
+    /// Write a baseline of known deviations from a run's JSON report (to stdout).
+    Baseline(baseline::BaselineArgs),
+}
+
+/// `lint`: the suite, and optionally a baseline to check against it.
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Also check this baseline: every entry needs a reason, none may have expired, and
+    /// each must match a case of the suite.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// Where the suite lives.
@@ -74,6 +88,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(*args),
         Command::Lint(args) => lint(&args),
+        Command::Baseline(args) => baseline::run(&args),
         Command::Coverage(args) => show_coverage(&args),
         Command::Mock(args) => crate::mock::cli::run(args)
             .map(|()| ExitCode::SUCCESS)
@@ -112,8 +127,14 @@ fn load(suite: &SuiteArgs) -> Result<Plan, Error> {
     Ok(plan::build(&files, &schemas, &BTreeSet::new())?)
 }
 
-fn lint(suite: &SuiteArgs) -> Result<ExitCode, Error> {
-    let plan = load(suite)?;
+fn lint(args: &LintArgs) -> Result<ExitCode, Error> {
+    let plan = load(&args.suite)?;
+    if let Some(path) = &args.baseline {
+        let baseline = crate::baseline::Baseline::load(path, crate::baseline::today())?;
+        // Without a target, an entry for any target counts as matching by case id.
+        let cases: Vec<(&str, &str)> = plan.cases.iter().map(|c| ("", c.id.as_str())).collect();
+        baseline.unmatched_ignoring_targets(&cases).into_result()?;
+    }
     let cells = coverage::matrix(&plan);
     let gaps = coverage::gaps(&cells);
     if !gaps.is_empty() {

@@ -14,6 +14,7 @@ use super::error::{EXIT_FAILED, EXIT_INTERRUPTED, Error, Refusal};
 use super::interrupt::Interrupt;
 use super::test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS, Format, TestArgs};
 use super::{SuiteArgs, read_suite, targets};
+use crate::baseline::Baseline;
 use crate::http::{Client, ClientOptions};
 use crate::mock::MockServer;
 use crate::plan::{self, Plan};
@@ -49,6 +50,14 @@ pub struct RunArgs {
     /// gating on it would pass with nothing checked).
     #[arg(long)]
     pub allow_empty: bool,
+    /// Known deviations (YAML; `schemas/baseline.schema.json`): a failing case an entry
+    /// covers is reported as a known deviation and does not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Fail the run (exit 101) when a case the baseline covers passes: the entry is
+    /// fixed and should go.
+    #[arg(long, requires = "baseline")]
+    pub strict_baseline: bool,
     /// At most N requests a second, all of the run's together: cases, setups, cleanups,
     /// the checks before the cases, IAM logins, every target. Fractions work (0.5: one
     /// every 2 s) [default: no limit].
@@ -137,7 +146,12 @@ fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, E
     let (targets, _) = targets::resolve(&args.target, runtime, true)?;
     let plans = plans(&args.suite, &targets)?;
     let reporters = Arc::new(Reporters::default());
-    let (runs, _) = target_runs(targets, &plans, runtime, &reporters, None)?;
+    let shared = Shared {
+        reporters,
+        rate_limit: None,
+        baseline: Arc::default(),
+    };
+    let (runs, _) = target_runs(targets, &plans, runtime, &shared)?;
     let pairs: Vec<_> = plans.into_iter().zip(runs).collect();
     let opts = TrialOptions {
         prefix_target: pairs.len() > 1,
@@ -191,7 +205,12 @@ fn execute(
     for t in &mut targets {
         targets::connect(t, runtime, mock.is_some(), limit.as_deref())?;
     }
-    let (runs, info) = target_runs(targets, &plans, runtime, reporters, limit)?;
+    let shared = Shared {
+        reporters: Arc::clone(reporters),
+        rate_limit: limit,
+        baseline: Arc::new(baseline(args, &targets, &plans)?),
+    };
+    let (runs, info) = target_runs(targets, &plans, runtime, &shared)?;
     for (plan, tr) in plans.iter().zip(&runs) {
         if let Some(refused) = runtime.block_on(tr.preflight(plan)) {
             return Err(refused_error(tr, refused));
@@ -224,9 +243,15 @@ fn execute(
             .sum();
         eprintln!("interrupted: every case ended ({left} cleanup(s) left over were run)");
     }
+    let fixed = shared.baseline.fixed();
+    if args.strict_baseline && fixed > 0 {
+        eprintln!(
+            "error: {fixed} case(s) the baseline lists as known deviations passed (--strict-baseline): remove their entries"
+        );
+    }
     let exit_code = if interrupted {
         EXIT_INTERRUPTED
-    } else if conclusion.has_failed() {
+    } else if conclusion.has_failed() || (args.strict_baseline && fixed > 0) {
         EXIT_FAILED
     } else {
         0
@@ -355,13 +380,34 @@ fn plan_for(
     })
 }
 
+/// What every target's run shares.
+struct Shared {
+    reporters: Arc<Reporters>,
+    rate_limit: Option<Arc<RateLimit>>,
+    baseline: Arc<Baseline>,
+}
+
+/// `--baseline`, checked against this run's cases: no entry may match none of them.
+fn baseline(args: &RunArgs, targets: &[Target], plans: &[Arc<Plan>]) -> Result<Baseline, Error> {
+    let Some(path) = &args.baseline else {
+        return Ok(Baseline::default());
+    };
+    let baseline = Baseline::load(path, crate::baseline::today())?;
+    let cases: Vec<(&str, &str)> = targets
+        .iter()
+        .zip(plans)
+        .flat_map(|(t, p)| p.cases.iter().map(|c| (t.name.as_str(), c.id.as_str())))
+        .collect();
+    baseline.unmatched(&cases).into_result()?;
+    Ok(baseline)
+}
+
 /// One [`TargetRun`] per target, and what reporters learn about them.
 fn target_runs(
     targets: Vec<Target>,
     plans: &[Arc<Plan>],
     runtime: &tokio::runtime::Runtime,
-    reporters: &Arc<Reporters>,
-    rate_limit: Option<Arc<RateLimit>>,
+    shared: &Shared,
 ) -> Result<(Vec<Arc<TargetRun>>, RunInfo), Error> {
     let run_id = crate::sys::random_hex(8).map_err(|e| Error::System {
         what: "no randomness from the OS",
@@ -378,7 +424,7 @@ fn target_runs(
             &ClientOptions {
                 timeout: target.timeout,
                 insecure: target.insecure,
-                rate_limit: rate_limit.clone(),
+                rate_limit: shared.rate_limit.clone(),
             },
         )
         .map_err(|e| Error::Usage(e.to_string()))?;
@@ -395,7 +441,8 @@ fn target_runs(
             redactor,
             vars,
             run_id: run_id.clone(),
-            reporters: Arc::clone(reporters),
+            reporters: Arc::clone(&shared.reporters),
+            baseline: Arc::clone(&shared.baseline),
         };
         runs.push(Arc::new(TargetRun::new(target, cx)));
     }

@@ -144,7 +144,18 @@ pub fn interrupted_line(not_run: u64, exit_code: u8) -> String {
 /// One warning on one line: redacted with the target's and the request's secrets, then
 /// cut short (a captured id in the path can be megabytes).
 pub fn warning_text(target: &str, w: &Warning, r: &Redactor) -> String {
+    let prefix = if target.is_empty() {
+        String::new()
+    } else {
+        format!("{target}: ")
+    };
     let (request, text) = match w {
+        Warning::BaselineFixed { case, pattern, at } => {
+            let text = format!(
+                "{case} passed: the baseline entry {pattern:?} ({at}) is fixed, remove it from the baseline"
+            );
+            return format!("warning: {prefix}{}", clip(&r.redact(&text), WARNING_MAX));
+        }
         Warning::MayHaveActed { request, error } => (
             request,
             format!(
@@ -184,11 +195,6 @@ pub fn warning_text(target: &str, w: &Warning, r: &Redactor) -> String {
             )
         }
     };
-    let prefix = if target.is_empty() {
-        String::new()
-    } else {
-        format!("{target}: ")
-    };
     let redacted = r
         .with_extra(&request.sent_secrets)
         .redact(&text)
@@ -197,7 +203,8 @@ pub fn warning_text(target: &str, w: &Warning, r: &Redactor) -> String {
 }
 
 /// The matrix as text: one row per operation, one column per documented status; a cell
-/// is `✓N` (N cases, all passed), `✗F/N` (F of N failed), `–N` (not run: ignored or
+/// is `✓N` (N cases, all passed), `✗F/N` (F of N failed), `≈N` (known deviations, none
+/// failed otherwise), `–N` (not run: ignored or
 /// interrupted), `·` (no case selected), blank (not documented).
 pub fn summary(t: &TargetMatrix, with_label: bool) -> String {
     let statuses = t.statuses();
@@ -215,9 +222,13 @@ pub fn summary(t: &TargetMatrix, with_label: bool) -> String {
     } else {
         "summary".to_owned()
     };
+    let deviations = match totals.deviations {
+        0 => String::new(),
+        n => format!(", {n} known deviation(s)"),
+    };
     let _ = writeln!(
         out,
-        "{heading}: {} passed, {} failed, {} ignored",
+        "{heading}: {} passed, {} failed, {} ignored{deviations}",
         totals.passed, totals.failed, totals.ignored
     );
     let mut header = format!("{:width$}", "operation");
@@ -264,6 +275,7 @@ fn cell(c: Option<&Counts>) -> String {
         CellState::Failed => (format!("✗{}/{}", c.failed, c.total()), |s| s.red().bold()),
         CellState::Ignored => (format!("–{}", c.ignored), |s| s.yellow()),
         CellState::NotRun => ("·".to_owned(), |s| s.dimmed()),
+        CellState::Deviation => (format!("≈{}", c.deviations), |s| s.yellow()),
     };
     let pad = 5usize.saturating_sub(text.chars().count());
     format!("{}{}", paint(&text), " ".repeat(pad))

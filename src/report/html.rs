@@ -81,6 +81,11 @@ enum Verdict {
         summary: String,
         text: String,
     },
+    /// Failed as the baseline expects: the reason, and the failure text.
+    Deviation {
+        reason: String,
+        text: String,
+    },
 }
 
 /// What [`RunFinished`] says, kept.
@@ -201,6 +206,10 @@ impl Row {
             Outcome::Passed => Verdict::Passed,
             Outcome::Ignored { reason } => Verdict::Ignored(reason.clone()),
             Outcome::Interrupted => Verdict::Interrupted,
+            Outcome::KnownDeviation { reason, failure } => Verdict::Deviation {
+                reason: Outcome::deviation_text(reason),
+                text: failure::render(failure, &c.case.at, false, &redactor_for(failure, target)),
+            },
             Outcome::Failed(f) => {
                 let r = redactor_for(f, target);
                 Verdict::Failed {
@@ -231,6 +240,7 @@ impl Row {
             Verdict::Ignored(_) => "ignored",
             Verdict::Interrupted => "interrupted",
             Verdict::Failed { .. } => "failed",
+            Verdict::Deviation { .. } => "deviation",
         }
     }
 
@@ -241,6 +251,7 @@ impl Row {
             Verdict::Ignored(_) => "ignored",
             Verdict::Interrupted => "interrupted",
             Verdict::Failed { .. } => "FAILED",
+            Verdict::Deviation { .. } => "known deviation",
         }
     }
 
@@ -249,6 +260,7 @@ impl Row {
         match &self.verdict {
             Verdict::Ignored(reason) => Some(reason),
             Verdict::Interrupted => Some(super::INTERRUPTED),
+            Verdict::Deviation { reason, .. } => Some(reason),
             _ => None,
         }
     }
@@ -316,6 +328,7 @@ table.matrix td a { color: inherit; text-decoration: none; display: block; }
 td[data-state='passed'] { color: var(--pass); background: var(--pass-bg); }
 td[data-state='failed'] { color: var(--fail); background: var(--fail-bg); }
 td[data-state='ignored'] { color: var(--ign); background: var(--ign-bg); }
+td[data-state='deviation'] { color: var(--ign); background: var(--ign-bg); font-style: italic; }
 td[data-state='notrun'] { color: var(--none); background: var(--none-bg); font-weight: 400; }
 td.undocumented { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f6f8fa 4px, #f6f8fa 8px); }
 .legend { color: #57606a; font-size: 12.5px; margin: 6px 0; }
@@ -583,6 +596,7 @@ impl Cell<'_> {
             CellState::Failed => ("failed", format!("✗ {}/{}", c.failed, c.total())),
             CellState::Ignored => ("ignored", format!("– {}", c.ignored)),
             CellState::NotRun => ("notrun", "·".to_owned()),
+            CellState::Deviation => ("deviation", format!("≈ {}", c.deviations)),
         };
         let _ = write!(
             out,
@@ -703,7 +717,7 @@ fn case_row(out: &mut String, i: usize, j: usize, row: &Row) {
             human(row.duration)
         }
     );
-    if let Verdict::Failed { text, .. } = &row.verdict {
+    if let Verdict::Failed { text, .. } | Verdict::Deviation { text, .. } = &row.verdict {
         let _ = writeln!(
             out,
             "<tr class=\"detail\" data-case=\"{}\" data-state=\"failed\"><td></td><td colspan=\"5\"><details><summary>failure: expected vs actual, response excerpt</summary><pre class=\"failure\">{}</pre></details></td></tr>",

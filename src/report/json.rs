@@ -146,6 +146,11 @@ fn case_finished(target: &str, c: &CaseFinished, r: &Redactor) -> Value {
             let r = redactor_for(f, r);
             obj.insert("failure".into(), failure_value(f, &c.case.at, &r));
         }
+        Outcome::KnownDeviation { reason, failure } => {
+            obj.insert("reason".into(), reason.clone().into());
+            let r = redactor_for(failure, r);
+            obj.insert("failure".into(), failure_value(failure, &c.case.at, &r));
+        }
         Outcome::Passed => {}
     }
     if let Some(e) = &c.exchange {
@@ -160,6 +165,7 @@ fn outcome_name(o: &Outcome) -> &'static str {
         Outcome::Ignored { .. } => "ignored",
         Outcome::Interrupted => "interrupted",
         Outcome::Failed(_) => "failed",
+        Outcome::KnownDeviation { .. } => "known_deviation",
     }
 }
 

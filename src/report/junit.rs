@@ -259,6 +259,9 @@ impl Verdict {
         match &c.outcome {
             Outcome::Passed => Verdict::Passed,
             Outcome::Ignored { reason } => Verdict::Skipped(reason.clone()),
+            Outcome::KnownDeviation { reason, .. } => {
+                Verdict::Skipped(Outcome::deviation_text(reason))
+            }
             Outcome::Interrupted => Verdict::NonSuccess {
                 kind: NonSuccessKind::Error,
                 r#type: "interrupted".into(),

@@ -11,6 +11,8 @@ pub struct Counts {
     pub passed: usize,
     pub failed: usize,
     pub ignored: usize,
+    /// Failed, as the baseline expects.
+    pub deviations: usize,
 }
 
 /// The verdict a cell shows.
@@ -20,6 +22,8 @@ pub enum CellState {
     Passed,
     /// At least one case failed.
     Failed,
+    /// No case failed, but some are known deviations.
+    Deviation,
     /// Cases exist but none ran (capability missing, interrupted).
     Ignored,
     /// No case of this cell was selected in this run.
@@ -32,12 +36,15 @@ impl Counts {
             Outcome::Passed => self.passed += 1,
             Outcome::Failed(_) => self.failed += 1,
             Outcome::Ignored { .. } | Outcome::Interrupted => self.ignored += 1,
+            Outcome::KnownDeviation { .. } => self.deviations += 1,
         }
     }
 
     pub fn state(&self) -> CellState {
         if self.failed > 0 {
             CellState::Failed
+        } else if self.deviations > 0 {
+            CellState::Deviation
         } else if self.passed > 0 {
             CellState::Passed
         } else if self.ignored > 0 {
@@ -48,7 +55,7 @@ impl Counts {
     }
 
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.ignored
+        self.passed + self.failed + self.ignored + self.deviations
     }
 }
 
@@ -79,6 +86,7 @@ impl TargetMatrix {
             t.passed += c.passed;
             t.failed += c.failed;
             t.ignored += c.ignored;
+            t.deviations += c.deviations;
         }
         t
     }

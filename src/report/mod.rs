@@ -87,6 +87,19 @@ pub enum Outcome {
     /// Not run, or not finished, because the run was interrupted.
     Interrupted,
     Failed(Box<Failure>),
+    /// Failed, but the baseline accepts it as a known deviation, with this reason:
+    /// neither a failure nor a pass.
+    KnownDeviation {
+        reason: String,
+        failure: Box<Failure>,
+    },
+}
+
+impl Outcome {
+    /// How a known deviation is shown, in every report.
+    pub fn deviation_text(reason: &str) -> String {
+        format!("known deviation: {reason}")
+    }
 }
 
 /// Why a case failed: the request that was sent (its secrets included, for redaction)
@@ -213,6 +226,12 @@ pub enum Warning {
         request: Rendered,
         status: u16,
         pointer: String,
+    },
+    /// A case the baseline lists as a known deviation passed: the entry can go.
+    BaselineFixed {
+        case: String,
+        pattern: String,
+        at: crate::spec::Location,
     },
     /// An undo did not succeed (after one retry on 429/5xx).
     CleanupFailed {

@@ -15,6 +15,7 @@ use std::time::Instant;
 use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Handle;
 
+use crate::baseline::Baseline;
 use crate::http::{Client, Rendered, Response, TransportError};
 use crate::plan::{Plan, PlannedRequest};
 use crate::report::{self, CaseFinished, CaseInfo, Event, Outcome, Reporters, Warning};
@@ -33,6 +34,8 @@ pub struct TargetRun {
     pub run_id: String,
     pending: cleanup::Pending,
     reporters: Arc<Reporters>,
+    /// Known deviations: a failure an entry covers is reported as such.
+    baseline: Arc<Baseline>,
     /// Set on Ctrl-C: no new request is sent, and requests that cannot start anything
     /// are abandoned.
     stopping: tokio::sync::watch::Sender<bool>,
@@ -53,6 +56,7 @@ pub struct RunContext {
     pub vars: Vars,
     pub run_id: String,
     pub reporters: Arc<Reporters>,
+    pub baseline: Arc<Baseline>,
 }
 
 impl TargetRun {
@@ -66,6 +70,7 @@ impl TargetRun {
             run_id: cx.run_id,
             pending: cleanup::Pending::default(),
             reporters: cx.reporters,
+            baseline: cx.baseline,
             stopping: tokio::sync::watch::Sender::new(false),
         }
     }
@@ -78,6 +83,33 @@ impl TargetRun {
     /// True once the run was interrupted.
     pub fn stopping(&self) -> bool {
         *self.stopping.borrow()
+    }
+
+    /// A failure the baseline covers becomes a known deviation; a pass it covers is a
+    /// fixed entry, said as a warning (and counted, for `--strict-baseline`).
+    fn against_baseline(&self, id: &str, outcome: Outcome) -> Outcome {
+        let Some(entry) = self.baseline.entry(&self.target.name, id) else {
+            return outcome;
+        };
+        match outcome {
+            Outcome::Failed(failure) => Outcome::KnownDeviation {
+                reason: match &entry.link {
+                    Some(link) => format!("{} ({link})", entry.reason),
+                    None => entry.reason.clone(),
+                },
+                failure,
+            },
+            Outcome::Passed => {
+                self.baseline.count_fixed();
+                self.warn(Warning::BaselineFixed {
+                    case: id.to_owned(),
+                    pattern: entry.pattern.clone(),
+                    at: entry.at.clone(),
+                });
+                Outcome::Passed
+            }
+            other => other,
+        }
     }
 
     fn warn(&self, warning: Warning) {
@@ -232,10 +264,14 @@ fn trial(
     let info = case_info(case, tr);
     let started = Instant::now();
     let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr));
+    let outcome = tr.against_baseline(&case.id, outcome);
     let verdict = match &outcome {
         Outcome::Passed => Ok(Completion::Completed),
         Outcome::Ignored { reason } => Ok(Completion::ignored_with(reason)),
         Outcome::Interrupted => Ok(Completion::ignored_with(report::INTERRUPTED)),
+        Outcome::KnownDeviation { reason, .. } => {
+            Ok(Completion::ignored_with(Outcome::deviation_text(reason)))
+        }
         Outcome::Failed(f) => {
             let r = report::failure::redactor_for(f, &tr.redactor);
             Err(Failed::from(report::failure::render(
