@@ -247,3 +247,44 @@ fn a_quarantined_case_is_ignored_with_its_reason_until_asked_for() {
         "{r:?}"
     );
 }
+
+#[test]
+fn shards_split_the_cases_disjointly_and_deterministically() {
+    let all = common::listed_cases(&[]);
+    let mut union = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let part = common::listed_cases(&["--shard", &shard]);
+        assert_eq!(
+            part,
+            common::listed_cases(&["--shard", &shard]),
+            "deterministic"
+        );
+        assert!(
+            part.iter().all(|c| !union.contains(c)),
+            "disjoint: {part:?}"
+        );
+        union.extend(part);
+    }
+    union.sort();
+    let mut expected = all.clone();
+    expected.sort();
+    assert_eq!(union, expected, "every case in exactly one part");
+
+    // A shard runs, and reports, only its own cases.
+    let s = Suite::copy();
+    let r = s.run(&["--shard", "2/3"], &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let xml = std::fs::read_to_string(s.junit()).unwrap();
+    let mut in_report = junit_cases(&xml);
+    in_report.sort();
+    let mut part = common::listed_cases(&["--shard", "2/3"]);
+    part.sort();
+    assert_eq!(in_report, part);
+
+    for bad in ["0/3", "4/3", "1", "a/b"] {
+        let r = run(&["run", "--shard", bad]);
+        assert_eq!(r.code, 2, "{bad}: {r:?}");
+        assert!(r.stderr.contains("expected K/N"), "{r:?}");
+    }
+}

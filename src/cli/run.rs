@@ -27,7 +27,7 @@ use crate::report::junit::JunitReporter;
 use crate::report::redact::Redactor;
 use crate::report::text::clip;
 use crate::report::{Event, Reporter, Reporters, RunFinished, RunInfo, TargetInfo};
-use crate::runner::{self, RunContext, TargetRun, TrialOptions};
+use crate::runner::{self, RunContext, Shard, TargetRun, TrialOptions};
 use crate::schema::SchemaRegistry;
 use crate::spec::SpecFile;
 use crate::target::{Target, TargetArgs};
@@ -58,6 +58,11 @@ pub struct RunArgs {
     /// fixed and should go.
     #[arg(long, requires = "baseline")]
     pub strict_baseline: bool,
+    /// Run only part K of the cases split N ways (`--shard 2/4`), for CI jobs spread over
+    /// machines: every case lands in exactly one part, the same on every machine, by a
+    /// hash of its name. Each part writes its own reports.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     /// At most N requests a second, all of the run's together: cases, setups, cleanups,
     /// the checks before the cases, IAM logins, every target. Fractions work (0.5: one
     /// every 2 s) [default: no limit].
@@ -156,6 +161,7 @@ fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, E
     let opts = TrialOptions {
         prefix_target: pairs.len() > 1,
         color: false,
+        shard: args.shard,
     };
     let trials = runner::trials(&pairs, runtime.handle(), &opts);
     libtest_mimic::run(&args.test.arguments(false, 1), trials).exit_if_failed();
@@ -223,6 +229,7 @@ fn execute(
     let opts = TrialOptions {
         prefix_target: pairs.len() > 1,
         color,
+        shard: args.shard,
     };
     let trials = runner::trials(&pairs, runtime.handle(), &opts);
     if !args.allow_empty && trials.iter().all(|t| test.is_filtered_out(t)) {
@@ -304,6 +311,23 @@ fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
         }),
         hint,
     }))
+}
+
+/// `K/N` with 1 ≤ K ≤ N.
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let bad = || format!("expected K/N with 1 <= K <= N, such as 2/4, got {s:?}");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok(Shard {
+        index: k - 1,
+        count: n,
+    })
 }
 
 /// What the filter was, for the "nothing selected" error.

@@ -173,11 +173,32 @@ impl TargetRun {
     }
 }
 
+/// Part `index` (0-based) of a run split `count` ways (`--shard K/N`): each case belongs
+/// to one part by a hash of its trial name, so every machine of a CI matrix computes the
+/// same split without talking to the others, and adding a case moves no other case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub fn contains(&self, trial_name: &str) -> bool {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(trial_name.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_be_bytes(first) % self.count == self.index
+    }
+}
+
 /// Options shared by all trials.
 pub struct TrialOptions {
     /// Prefix trial names with the target name (several targets in one run).
     pub prefix_target: bool,
     pub color: bool,
+    /// Only this part of the cases (`--shard K/N`).
+    pub shard: Option<Shard>,
 }
 
 /// The trial name of `case` on `tr`.
@@ -203,7 +224,11 @@ pub fn quarantined(
     for (plan, tr) in targets {
         for case in &plan.cases {
             let Some(reason) = &case.skip else { continue };
-            let probe = Trial::test(trial_name(case, tr, opts.prefix_target), || Ok(()));
+            let name = trial_name(case, tr, opts.prefix_target);
+            if opts.shard.is_some_and(|s| !s.contains(&name)) {
+                continue;
+            }
+            let probe = Trial::test(name, || Ok(()));
             if args.is_filtered_out(&probe.with_ignored_flag(true)) {
                 continue;
             }
@@ -242,6 +267,9 @@ pub fn trials(
         for index in 0..plan.cases.len() {
             let case = &plan.cases[index];
             let name = trial_name(case, tr, opts.prefix_target);
+            if opts.shard.is_some_and(|s| !s.contains(&name)) {
+                continue;
+            }
             let (plan, tr, handle) = (Arc::clone(plan), Arc::clone(tr), handle.clone());
             let color = opts.color;
             let quarantined = case.skip.is_some();
