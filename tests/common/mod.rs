@@ -9,8 +9,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary under test, with a clean environment for the variables it reads.
+/// The binary under test, run from the repository root, with a clean environment for the
+/// variables it reads.
 pub fn bin() -> Command {
+    bin_in(&root())
+}
+
+/// [`bin`] run from `dir` (a user's directory with no `specs/` or `schemas/` in it).
+pub fn bin_in(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aom-conformance"));
     for v in [
         "AOM_ENDPOINT",
@@ -32,7 +38,7 @@ pub fn bin() -> Command {
     ] {
         c.env_remove(v);
     }
-    c.current_dir(root());
+    c.current_dir(dir);
     c
 }
 
