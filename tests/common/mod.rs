@@ -15,27 +15,31 @@ pub fn bin() -> Command {
     bin_in(&root())
 }
 
+/// The environment variables the binary reads (credentials, endpoint, colours, proxies):
+/// removed for every test run, so the developer's own never leak in.
+pub const CLEARED_ENV: &[&str] = &[
+    "AOM_ENDPOINT",
+    "AOM_PROJECT_ID",
+    "AOM_AUTH_TOKEN",
+    "AOM_REGION",
+    "AOM_IAM_PASSWORD",
+    "CLOUD_SDK_AK",
+    "CLOUD_SDK_SK",
+    "CLOUD_SDK_SECURITY_TOKEN",
+    "NO_COLOR",
+    "CLICOLOR_FORCE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+];
+
 /// [`bin`] run from `dir` (a user's directory with no `specs/` or `schemas/` in it).
 pub fn bin_in(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aom-conformance"));
-    for v in [
-        "AOM_ENDPOINT",
-        "AOM_PROJECT_ID",
-        "AOM_AUTH_TOKEN",
-        "AOM_REGION",
-        "AOM_IAM_PASSWORD",
-        "CLOUD_SDK_AK",
-        "CLOUD_SDK_SK",
-        "CLOUD_SDK_SECURITY_TOKEN",
-        "NO_COLOR",
-        "CLICOLOR_FORCE",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
+    for v in CLEARED_ENV {
         c.env_remove(v);
     }
     c.current_dir(dir);
