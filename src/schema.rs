@@ -1,32 +1,32 @@
-//! The schema registry: every JSON Schema in the schemas directory, parsed and compiled
-//! once per run and shared by all cases.
+//! The schema registry: every JSON Schema of the schemas directory (or of the built-in
+//! suite), parsed and compiled once per run and shared by all cases.
 //!
 //! `$ref`s between files resolve against the directory (`"$ref": "aom-error.schema.json"`)
 //! through a retriever that only serves the files already loaded: nothing is ever fetched
-//! over the network, and a `$ref` to anything else is a located load error.
+//! over the network or read from disk, built-in schemas included, and a `$ref` to anything
+//! else is a located load error.
 //!
-//! Schema files are read within the input limits (`spec::limits`): regular files only, at
-//! most 8 MiB, a leading byte order mark dropped; messages quoting them are cut short.
+//! Schema files are read within the input limits (`spec::limits`, through
+//! `spec::source`): regular files only, at most 8 MiB, a leading byte order mark dropped;
+//! messages quoting them are cut short.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::Value;
 
-use crate::spec::limits::{clip_message, read_text};
+use crate::spec::limits::clip_message;
 use crate::spec::locate::Location;
+use crate::spec::source::{Source, SourceError};
 
-/// Why the schemas directory cannot be used.
+/// Why the schemas cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
-    /// The directory itself cannot be read.
-    #[error("cannot read schemas directory {dir}: {source}")]
-    Dir {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
+    /// The directory itself cannot be read (`DIR: message`, no line or column).
+    #[error(transparent)]
+    Source(#[from] SourceError),
     /// A schema file cannot be read (or is not a regular file, or is too large).
     #[error("{at}: {message}")]
     Read { at: Location, message: String },
@@ -52,7 +52,7 @@ impl std::fmt::Debug for CompiledSchema {
 
 /// All schemas of a run, compiled once.
 pub struct SchemaRegistry {
-    dir: PathBuf,
+    source: Source,
     compiled: HashMap<String, Arc<CompiledSchema>>,
 }
 
@@ -77,22 +77,13 @@ impl Retrieve for LocalRetriever {
 }
 
 impl SchemaRegistry {
-    /// Loads and compiles every `*.json` file directly in `dir`.
-    pub fn load(dir: &Path) -> Result<Self, SchemaError> {
-        let entries = std::fs::read_dir(dir).map_err(|source| SchemaError::Dir {
-            dir: dir.to_owned(),
-            source,
-        })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        files.sort();
-
+    /// Loads and compiles every `*.json` file directly in `source`.
+    pub fn load(source: &Source) -> Result<Self, SchemaError> {
         let mut sources = HashMap::new();
         let mut docs = HashMap::new();
-        for path in &files {
-            let text = read_text(path).map_err(|e| SchemaError::Read {
+        for file in source.files()? {
+            let path = file.path();
+            let text = file.read_text().map_err(|e| SchemaError::Read {
                 at: Location::new(path, e.line, e.col),
                 message: e.message,
             })?;
@@ -102,11 +93,10 @@ impl SchemaRegistry {
             })?;
             let name = file_name(path);
             docs.insert(name.clone(), value);
-            sources.insert(name, (path.clone(), text));
+            sources.insert(name, (path.to_owned(), text));
         }
 
-        let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
-        let base = format!("file://{}/", abs.display());
+        let base = source.base_uri();
         let docs = Arc::new(docs);
         let mut compiled = HashMap::new();
         for (name, value) in docs.iter() {
@@ -136,13 +126,14 @@ impl SchemaRegistry {
             );
         }
         Ok(SchemaRegistry {
-            dir: dir.to_owned(),
+            source: source.clone(),
             compiled,
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Where the schemas came from (a directory, or the built-in ones), for messages.
+    pub fn source(&self) -> &Source {
+        &self.source
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<CompiledSchema>> {
@@ -192,4 +183,42 @@ fn locate_in_json(path: &Path, text: &str, message: &str) -> Location {
         }
     }
     Location::new(path, 1, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use include_dir::{Dir, DirEntry, File};
+    use serde_json::json;
+
+    use super::*;
+    use crate::spec::source::Kind;
+
+    #[test]
+    fn a_ref_between_built_in_schemas_resolves_to_the_built_in_file() {
+        let reg = SchemaRegistry::load(&Source::new(Kind::Schemas, None)).unwrap();
+        let list = reg.get("workflow-list.schema.json").unwrap();
+        let ok = json!({"elements": [{"id": "w", "name": "n", "type": "manual"}]});
+        assert!(list.validator.is_valid(&ok));
+        // Only workflow.schema.json, reached through the $ref, says what a type may be.
+        let bad = json!({"elements": [{"id": "w", "name": "n", "type": "weekly"}]});
+        assert!(!list.validator.is_valid(&bad));
+    }
+
+    static MISSING_REF: Dir<'static> = Dir::new(
+        "",
+        &[DirEntry::File(File::new(
+            "a.json",
+            br#"{"$ref": "b.schema.json"}"#,
+        ))],
+    );
+
+    #[test]
+    fn a_built_in_ref_to_a_missing_file_is_a_located_error_not_a_fetch() {
+        let e = SchemaRegistry::load(&Source::embedded(Kind::Schemas, &MISSING_REF))
+            .err()
+            .expect("must fail");
+        let text = e.to_string();
+        assert!(text.starts_with("schemas/a.json:1:"), "{text}");
+        assert!(text.contains("never fetched"), "{text}");
+    }
 }

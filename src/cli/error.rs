@@ -1,10 +1,11 @@
 //! The one error a command ends with, one variant per class of failure, and the exit code
 //! of each: the only place exit codes are decided.
 
+use super::suite::ExportError;
 use crate::mock::cli::MockCliError;
 use crate::report::ReportError;
 use crate::schema::SchemaError;
-use crate::spec::Diagnostics;
+use crate::spec::{Diagnostics, LoadError, SourceError};
 use crate::target::TargetError;
 
 pub const EXIT_FAILED: u8 = 101;
@@ -18,6 +19,9 @@ pub enum Error {
     /// Case files do not load or plan: located problems, listed one by one (exit 2).
     #[error("{0}")]
     Suite(Diagnostics),
+    /// The specs directory cannot be read or holds no case file (exit 2).
+    #[error(transparent)]
+    SuiteDir(#[from] SourceError),
     /// The suite plans, but not with one target's variables (exit 2).
     #[error("target {target}: {diagnostics}")]
     TargetPlan {
@@ -49,6 +53,9 @@ pub enum Error {
     /// message instead of every case failing with 401. Never the secret itself.
     #[error("{0}")]
     Credentials(Box<Refusal>),
+    /// `suite export` would overwrite files, or cannot write (exit 2: the path is input).
+    #[error(transparent)]
+    Export(#[from] ExportError),
     /// The mock (`mock`, or the embedded one) cannot start, or its flags are wrong.
     #[error(transparent)]
     Mock(#[from] MockCliError),
@@ -65,12 +72,14 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Suite(_)
+            | Error::SuiteDir(_)
             | Error::TargetPlan { .. }
             | Error::Schema(_)
             | Error::Gaps(_)
             | Error::Target(_)
             | Error::Usage(_)
-            | Error::Report(_) => EXIT_INPUT,
+            | Error::Report(_)
+            | Error::Export(_) => EXIT_INPUT,
             Error::Mock(e) if e.is_input() => EXIT_INPUT,
             Error::Unreachable { .. }
             | Error::Iam(_)
@@ -102,6 +111,15 @@ impl Error {
 impl From<Diagnostics> for Error {
     fn from(d: Diagnostics) -> Self {
         Error::Suite(d)
+    }
+}
+
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Source(e) => Error::SuiteDir(e),
+            LoadError::Files(d) => Error::Suite(d),
+        }
     }
 }
 

@@ -1,11 +1,12 @@
-//! The command line: `run`, `lint`, `coverage`, `mock`. Parses flags, wires the library
-//! together and maps every outcome to an exit code ([`error::Error::exit_code`]):
+//! The command line: `run`, `lint`, `coverage`, `mock`, `suite export`. Parses flags,
+//! wires the library together and maps every outcome to an exit code
+//! ([`error::Error::exit_code`]):
 //!
 //! | code | meaning |
 //! |---|---|
 //! | 0 | every selected case passed (ignored cases are fine) |
 //! | 101 | at least one case failed |
-//! | 2 | bad input: a spec, schema, flag, target or report path problem |
+//! | 2 | bad input: a spec, schema, flag, target, report or export path problem |
 //! | 3 | the endpoint or IAM cannot be reached, no token could be obtained, or a server (the mock) cannot start |
 //! | 130 | interrupted by Ctrl-C / SIGTERM, after undoing what the run started |
 
@@ -13,6 +14,7 @@ mod baseline;
 mod error;
 mod interrupt;
 mod run;
+mod suite;
 mod targets;
 mod test_args;
 
@@ -28,7 +30,7 @@ pub use test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS};
 
 use crate::plan::{self, Plan, coverage};
 use crate::schema::SchemaRegistry;
-use crate::spec;
+use crate::spec::{self, Kind, Source};
 
 /// More located problems than this are counted, not listed: a generated suite with one
 /// systematic mistake should not scroll the first error off the screen.
@@ -39,7 +41,7 @@ const MAX_ERRORS_SHOWN: usize = 50;
     name = "aom-conformance",
     version,
     about = "Contract and conformance harness for Huawei Cloud AOM APIs",
-    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nExit codes: 0 all selected cases passed; 101 a case failed; 2 bad input (spec, schema, flag, target, report path); 3 endpoint or IAM unreachable, no token, or the mock cannot start; 130 interrupted (after cleaning up)."
+    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nThe suite (case files and schemas) is built into this binary, so it runs from any directory; --specs DIR and --schemas DIR use other files instead, and `suite export DIR` writes the built-in suite out for editing.\n\nExit codes: 0 all selected cases passed; 101 a case failed; 2 bad input (spec, schema, flag, target, report or export path); 3 endpoint or IAM unreachable, no token, or the mock cannot start; 130 interrupted (after cleaning up)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -58,6 +60,9 @@ pub enum Command {
     Mock(crate::mock::cli::MockArgs),
     /// Write a baseline of known deviations from a run's JSON report (to stdout).
     Baseline(baseline::BaselineArgs),
+    /// The suite built into this binary: `suite export DIR` writes it out for editing.
+    #[command(subcommand)]
+    Suite(suite::SuiteCommand),
 }
 
 /// `lint`: the suite, and optionally a baseline to check against it.
@@ -71,15 +76,26 @@ pub struct LintArgs {
     pub baseline: Option<PathBuf>,
 }
 
-/// Where the suite lives.
+/// Where the suite lives: built into the binary unless a directory is given.
 #[derive(Args, Debug, Clone)]
 pub struct SuiteArgs {
-    /// Directory of case files (*.yaml).
-    #[arg(long, value_name = "DIR", default_value = "specs")]
-    pub specs: PathBuf,
-    /// Directory of JSON Schemas referenced by the case files.
-    #[arg(long, value_name = "DIR", default_value = "schemas")]
-    pub schemas: PathBuf,
+    /// Directory of case files (*.yaml) [default: the suite's specs built into this
+    /// binary; `suite export DIR` writes them out for editing].
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+    /// Directory of the JSON Schemas the case files name [default: the schemas built into
+    /// this binary].
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+}
+
+impl SuiteArgs {
+    fn specs(&self) -> Source {
+        Source::new(Kind::Specs, self.specs.as_deref())
+    }
+    fn schemas(&self) -> Source {
+        Source::new(Kind::Schemas, self.schemas.as_deref())
+    }
 }
 
 /// Entry point for the binary.
@@ -91,6 +107,9 @@ pub fn main() -> ExitCode {
         Command::Baseline(args) => baseline::run(&args),
         Command::Coverage(args) => show_coverage(&args),
         Command::Mock(args) => crate::mock::cli::run(args)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Error::from),
+        Command::Suite(command) => suite::run(command)
             .map(|()| ExitCode::SUCCESS)
             .map_err(Error::from),
     };
@@ -116,8 +135,8 @@ fn print_error(e: &Error) {
 
 /// Reads and compiles the schemas and reads the case files: once per command.
 fn read_suite(suite: &SuiteArgs) -> Result<(SchemaRegistry, Vec<spec::SpecFile>), Error> {
-    let schemas = SchemaRegistry::load(&suite.schemas)?;
-    let files = spec::load_dir(&suite.specs)?;
+    let schemas = SchemaRegistry::load(&suite.schemas())?;
+    let files = spec::load_specs(&suite.specs())?;
     Ok((schemas, files))
 }
 

@@ -98,7 +98,7 @@ pub(super) fn schema_ref(
             loc.value(path),
             format!(
                 "schema file \"{name}\" does not exist in {} (have: {})",
-                schemas.dir().display(),
+                schemas.source(),
                 schemas.names().join(", ")
             ),
         );

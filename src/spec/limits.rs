@@ -65,6 +65,13 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
+    decode_text(bytes)
+}
+
+/// Input bytes as text, within the same limits as [`read_text`]: at most
+/// [`MAX_FILE_BYTES`], UTF-8 (a bad byte is located), a leading byte order mark dropped.
+/// Files built into the binary go through here too, so they read exactly as on disk.
+pub fn decode_text(bytes: Vec<u8>) -> Result<String, ReadError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large());
     }

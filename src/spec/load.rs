@@ -1,5 +1,6 @@
-//! Reading case files strictly, with every problem located at `file:line:col`; also the
-//! YAML reading shared with target files ([`parse_yaml`]).
+//! Reading case files strictly (from a [`Source`]: a directory or the built-in suite),
+//! with every problem located at `file:line:col`; also the YAML reading shared with
+//! target files ([`parse_yaml`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use serde::de::DeserializeOwned;
 use super::limits;
 use super::locate::{Location, Locator};
 use super::model::CaseFile;
+use super::source::{Source, SourceError, SourceFile};
 
 /// One located problem in the suite's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,55 +78,41 @@ pub struct SpecFile {
     pub locator: Locator,
 }
 
-/// Reads every `*.yaml` / `*.yml` under `dir` (recursively, in path order).
-pub fn load_dir(dir: &Path) -> Result<Vec<SpecFile>, Diagnostics> {
+/// Why the case files cannot be had: their directory (no location within a file), or
+/// every located problem in them.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("{0}")]
+    Files(Diagnostics),
+}
+
+/// Reads every case file of `source` (in path order), going on past a bad file so one
+/// run shows every problem.
+pub fn load_specs(source: &Source) -> Result<Vec<SpecFile>, LoadError> {
     let mut diags = Diagnostics::default();
-    let mut paths = Vec::new();
-    if let Err(e) = collect(dir, &mut paths) {
-        diags.push(
-            Location::new(dir, 1, 1),
-            format!("cannot read specs directory: {e}"),
-        );
-        return Err(diags);
-    }
-    paths.sort();
-    if paths.is_empty() {
-        diags.push(
-            Location::new(dir, 1, 1),
-            "no case files (*.yaml) in the specs directory",
-        );
-        return Err(diags);
-    }
-    let mut files = Vec::with_capacity(paths.len());
-    for path in paths {
-        match load_file(&path) {
+    let sources = source.files()?;
+    let mut files = Vec::with_capacity(sources.len());
+    for file in &sources {
+        match load_file(file) {
             Ok(f) => files.push(f),
             Err(d) => diags.0.push(d),
         }
     }
-    diags.into_result().map(|()| files)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        // file_type() does not follow symlinks: a link to a directory is not walked (a
-        // `loop -> ..` link would read the parent again and again), nor is a directory
-        // named `x.yaml` read as a file.
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
+    diags
+        .into_result()
+        .map(|()| files)
+        .map_err(LoadError::Files)
 }
 
 /// Parses one case file.
-pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
-    let (doc, locator) = parse_yaml::<CaseFile>(path)?;
+pub fn load_file(file: &SourceFile) -> Result<SpecFile, Diagnostic> {
+    let path = file.path();
+    let text = file
+        .read_text()
+        .map_err(|e| Diagnostic::new(Location::new(path, e.line, e.col), e.message))?;
+    let (doc, locator) = parse_yaml_text::<CaseFile>(path, &text)?;
     Ok(SpecFile {
         path: path.to_owned(),
         doc,
@@ -139,9 +127,17 @@ pub fn load_file(path: &Path) -> Result<SpecFile, Diagnostic> {
 pub fn parse_yaml<T: DeserializeOwned>(path: &Path) -> Result<(T, Locator), Diagnostic> {
     let source = limits::read_text(path)
         .map_err(|e| Diagnostic::new(Location::new(path, e.line, e.col), e.message))?;
+    parse_yaml_text(path, &source)
+}
+
+/// [`parse_yaml`] of text already read (`path` names it in messages).
+fn parse_yaml_text<T: DeserializeOwned>(
+    path: &Path,
+    source: &str,
+) -> Result<(T, Locator), Diagnostic> {
     let locator =
-        Locator::new(path, &source).map_err(|(at, message)| Diagnostic::new(at, message))?;
-    let doc = serde_yaml::from_str(&source).map_err(|e| yaml_diagnostic(path, &e))?;
+        Locator::new(path, source).map_err(|(at, message)| Diagnostic::new(at, message))?;
+    let doc = serde_yaml::from_str(source).map_err(|e| yaml_diagnostic(path, &e))?;
     Ok((doc, locator))
 }
 
@@ -174,7 +170,7 @@ mod tests {
             "x.yaml",
             "operation: X\nmethod: GET\npath: /x\nresponses: {200: {}}\ncases:\n  - name: a\n    expect:\n      staus: 200\n",
         );
-        let err = load_file(&p).err().expect("must fail");
+        let err = load_file(&SourceFile::disk(p)).err().expect("must fail");
         assert_eq!((err.at.line, err.at.col), (8, 7), "{err}");
         assert!(err.message.contains("unknown field \"staus\""), "{err}");
         assert!(err.message.contains("expected one of"), "{err}");

@@ -9,30 +9,40 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary under test, with a clean environment for the variables it reads.
+/// The binary under test, run from the repository root, with a clean environment for the
+/// variables it reads.
 pub fn bin() -> Command {
+    bin_in(&root())
+}
+
+/// The environment variables the binary reads (credentials, endpoint, colours, proxies):
+/// removed for every test run, so the developer's own never leak in.
+pub const CLEARED_ENV: &[&str] = &[
+    "AOM_ENDPOINT",
+    "AOM_PROJECT_ID",
+    "AOM_AUTH_TOKEN",
+    "AOM_REGION",
+    "AOM_IAM_PASSWORD",
+    "CLOUD_SDK_AK",
+    "CLOUD_SDK_SK",
+    "CLOUD_SDK_SECURITY_TOKEN",
+    "NO_COLOR",
+    "CLICOLOR_FORCE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+];
+
+/// [`bin`] run from `dir` (a user's directory with no `specs/` or `schemas/` in it).
+pub fn bin_in(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aom-conformance"));
-    for v in [
-        "AOM_ENDPOINT",
-        "AOM_PROJECT_ID",
-        "AOM_AUTH_TOKEN",
-        "AOM_REGION",
-        "AOM_IAM_PASSWORD",
-        "CLOUD_SDK_AK",
-        "CLOUD_SDK_SK",
-        "CLOUD_SDK_SECURITY_TOKEN",
-        "NO_COLOR",
-        "CLICOLOR_FORCE",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
+    for v in CLEARED_ENV {
         c.env_remove(v);
     }
-    c.current_dir(root());
+    c.current_dir(dir);
     c
 }
 
