@@ -38,6 +38,7 @@ use super::pipeline::{authenticated, may_use_project};
 use envelope::{PromError, success};
 use eval::Evaluator;
 use params::Params;
+use series::Series;
 pub(crate) use series::Store;
 use value::{instant_data, matrix_data};
 
@@ -193,21 +194,49 @@ async fn range(
     Ok(success(matrix_data(&series)))
 }
 
+/// The series upstream's optional `match[]` selectors select (every series without
+/// one), after checking its optional `start` and `end`: AOM documents none of the three
+/// for labels and label values; the mock reads them as Prometheus does.
+fn selected<'a>(app: &'a App, p: &Params) -> Result<Vec<&'a Series>, PromError> {
+    let (start, end) = (p.time("start")?, p.time("end")?);
+    if start.zip(end).is_some_and(|(start, end)| end < start) {
+        return Err(PromError::BadParam);
+    }
+    let selectors = p.all("match[]");
+    if selectors.is_empty() {
+        return Ok(app.prometheus.series.iter().collect());
+    }
+    let evaluator = Evaluator::new(&app.prometheus);
+    let mut found: Vec<&Series> = Vec::new();
+    for text in selectors {
+        let Expr::VectorSelector(vs) = parse(text)? else {
+            return Err(PromError::BadParam);
+        };
+        for s in evaluator.matching(&vs).map_err(|_| PromError::Execution)? {
+            if !found.iter().any(|f| std::ptr::eq(*f, s)) {
+                found.push(s);
+            }
+        }
+    }
+    Ok(found)
+}
+
 async fn labels(
     State(app): State<Arc<App>>,
     _: Scope,
     fault: FaultPlan,
-    _: Form,
+    Form(p): Form,
 ) -> Result<Response, PromError> {
+    let series = selected(&app, &p)?;
     inject(fault).await?;
-    Ok(success(json!(app.prometheus.label_names())))
+    Ok(success(json!(Store::label_names(&series))))
 }
 
 async fn label_values(
     State(app): State<Arc<App>>,
     scope: Scope,
     fault: FaultPlan,
-    _: Form,
+    Form(p): Form,
 ) -> Result<Response, PromError> {
     let name = scope.label_name.unwrap_or_default();
     let valid = !name.is_empty()
@@ -218,19 +247,42 @@ async fn label_values(
     if !valid {
         return Err(PromError::BadParam);
     }
+    let series = selected(&app, &p)?;
     inject(fault).await?;
-    Ok(success(json!(app.prometheus.label_values(&name))))
+    Ok(success(json!(Store::label_values(&series, &name))))
 }
 
+/// Upstream's optional `metric` (one metric's entry) and `limit` (at most that many
+/// metrics; 0 or less: no limit) are read as Prometheus reads them; AOM documents neither.
 async fn metadata(
     State(app): State<Arc<App>>,
     _: Scope,
     fault: FaultPlan,
-    _: Form,
+    Form(p): Form,
 ) -> Result<Response, PromError> {
+    let limit = match p.first("limit") {
+        Some(text) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| PromError::BadParam)?,
+        None => 0,
+    };
+    let limit = usize::try_from(limit)
+        .ok()
+        .filter(|n| *n > 0)
+        .unwrap_or(usize::MAX);
+    let metric = p.first("metric");
     inject(fault).await?;
     let mut data = Map::new();
-    for m in app.prometheus.metadata {
+    for m in app
+        .prometheus
+        .metadata
+        .iter()
+        .filter(|m| metric.is_none_or(|n| n == m.metric))
+    {
+        if data.len() == limit {
+            break;
+        }
         let entry = json!([{"type": m.kind, "help": m.help, "unit": m.unit}]);
         data.insert(m.metric.to_owned(), entry);
     }
@@ -238,36 +290,19 @@ async fn metadata(
 }
 
 /// `match[]` (one or more series selectors, required), `start` and `end` (optional; the
-/// synthetic series exist at every time, so they only have to be valid).
+/// synthetic series exist at every time, so they only have to be valid): the selected
+/// series' label sets, in label order.
 async fn series(
     State(app): State<Arc<App>>,
     _: Scope,
     fault: FaultPlan,
     Form(p): Form,
 ) -> Result<Response, PromError> {
-    let selectors = p.all("match[]");
-    if selectors.is_empty() {
+    if p.all("match[]").is_empty() {
         return Err(PromError::BadParam);
     }
-    let mut parsed = Vec::with_capacity(selectors.len());
-    for s in selectors {
-        match parse(s)? {
-            Expr::VectorSelector(vs) => parsed.push(vs),
-            _ => return Err(PromError::BadParam),
-        }
-    }
-    let (start, end) = (p.time("start")?, p.time("end")?);
-    if let (Some(start), Some(end)) = (start, end) {
-        if end < start {
-            return Err(PromError::BadParam);
-        }
-    }
+    let series = selected(&app, &p)?;
     inject(fault).await?;
-    let evaluator = Evaluator::new(&app.prometheus);
-    let mut found = std::collections::BTreeSet::new();
-    for vs in &parsed {
-        let series = evaluator.matching(vs).map_err(|_| PromError::Execution)?;
-        found.extend(series.into_iter().map(|s| &s.labels));
-    }
-    Ok(success(json!(found.into_iter().collect::<Vec<_>>())))
+    let labels: std::collections::BTreeSet<_> = series.iter().map(|s| &s.labels).collect();
+    Ok(success(json!(labels)))
 }

@@ -196,19 +196,15 @@ impl Store {
         INSTANCES.contains(&id)
     }
 
-    /// Every label name of every series, sorted.
-    pub fn label_names(&self) -> Vec<String> {
-        let names: BTreeSet<&String> = self.series.iter().flat_map(|s| s.labels.keys()).collect();
+    /// Every label name of `series`, sorted.
+    pub fn label_names(series: &[&Series]) -> Vec<String> {
+        let names: BTreeSet<&String> = series.iter().flat_map(|s| s.labels.keys()).collect();
         names.into_iter().cloned().collect()
     }
 
-    /// The values label `name` takes, sorted; empty for a label no series has.
-    pub fn label_values(&self, name: &str) -> Vec<String> {
-        let values: BTreeSet<&String> = self
-            .series
-            .iter()
-            .filter_map(|s| s.labels.get(name))
-            .collect();
+    /// The values label `name` takes in `series`, sorted; empty for a label none has.
+    pub fn label_values(series: &[&Series], name: &str) -> Vec<String> {
+        let values: BTreeSet<&String> = series.iter().filter_map(|s| s.labels.get(name)).collect();
         values.into_iter().cloned().collect()
     }
 }
@@ -227,8 +223,9 @@ mod tests {
             .unwrap();
         assert_eq!(counter.value_at(30_000), 15.0);
         assert_eq!(store.series[0].value_at(30_000), 1.0);
-        assert!(store.label_names().contains(&"__name__".to_owned()));
-        assert_eq!(store.label_values("job"), ["node", "prometheus"]);
-        assert!(store.label_values("nope").is_empty());
+        let all: Vec<&Series> = store.series.iter().collect();
+        assert!(Store::label_names(&all).contains(&"__name__".to_owned()));
+        assert_eq!(Store::label_values(&all, "job"), ["node", "prometheus"]);
+        assert!(Store::label_values(&all, "nope").is_empty());
     }
 }
