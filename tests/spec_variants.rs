@@ -232,3 +232,35 @@ fn variants_misuse_is_located() {
         "{r:?}"
     );
 }
+
+#[test]
+fn an_upstream_error_type_fails_the_documented_one_and_no_http_code_is_asked_for() {
+    let mock = Mock::with_token(TOKEN);
+    // Upstream Prometheus' answer to a missing query: errorType bad_data, not bad_param.
+    let upstream = serve(
+        &mock.rt,
+        Router::new().fallback(any(|| async {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({
+                    "status": "error", "errorType": "bad_data", "error": "invalid parameter \"query\""
+                })),
+            )
+        })),
+    );
+    let s = common::Suite::copy();
+    let r = s.run_at(
+        &upstream,
+        TOKEN,
+        &["--exact", "ListInstantQueryAomPromGet [400] without the required query"],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(r.code, 101, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("schema prom-error.bad_param.schema.json: at /errorType"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("bad_param"), "{r:?}");
+    assert!(!r.stdout.contains("http_code"), "{r:?}");
+}
