@@ -252,7 +252,10 @@ fn an_upstream_error_type_fails_the_documented_one_and_no_http_code_is_asked_for
     let r = s.run_at(
         &upstream,
         TOKEN,
-        &["--exact", "ListInstantQueryAomPromGet [400] without the required query"],
+        &[
+            "--exact",
+            "ListInstantQueryAomPromGet [400] without the required query",
+        ],
         &[("NO_COLOR", "1")],
     );
     assert_eq!(r.code, 101, "{r:?}");
