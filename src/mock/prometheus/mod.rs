@@ -194,9 +194,9 @@ async fn range(
     Ok(success(matrix_data(&series)))
 }
 
-/// The series upstream's optional `match[]` selectors select (every series without
-/// one), after checking its optional `start` and `end`: AOM documents none of the three
-/// for labels and label values; the mock reads them as Prometheus does.
+/// The series the `match[]` selectors select (every series without one), after checking
+/// the optional `start` and `end`. AOM documents them for series only; for labels and
+/// label values the mock reads them as Prometheus does.
 fn selected<'a>(app: &'a App, p: &Params) -> Result<Vec<&'a Series>, PromError> {
     let (start, end) = (p.time("start")?, p.time("end")?);
     if start.zip(end).is_some_and(|(start, end)| end < start) {
