@@ -273,3 +273,30 @@ async fn a_post_form_body_is_read_first_and_a_get_body_never() {
     assert_eq!(m.call("POST", &rest, &json_ct, "").await.0, 200);
     m.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn deep_and_long_expressions_are_refused_and_the_mock_keeps_serving() {
+    let m = start().await;
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    // The longest accepted query, as deep as it is long: parsed, then refused (422).
+    let parens = format!("{}1{}", "(".repeat(2_047), ")".repeat(2_047));
+    let body = format!("query={}", enc(&parens));
+    assert_eq!(
+        m.call("POST", "aom/api/v1/query", &form, &body).await.0,
+        422
+    );
+    let chain = vec!["1"; 2_049].join("+"); // 4,097 bytes
+    let body = format!("query={}", enc(&chain));
+    assert_eq!(
+        m.call("POST", "aom/api/v1/query", &form, &body).await.0,
+        400
+    );
+    let long = format!("query={}", enc(&vec!["1"; 200_000].join("+")));
+    assert_eq!(
+        m.call("POST", "aom/api/v1/query", &form, &long).await,
+        (400, bad_param())
+    );
+    let q = format!("aom/api/v1/query?query=up&time={T}");
+    assert_eq!(m.get(&q).await.0, 200);
+    m.server.shutdown().await;
+}

@@ -22,6 +22,8 @@ use super::value::{EvalError, Points, Sample, Value};
 
 /// How far back an instant selector looks for a sample (Prometheus' default).
 pub(crate) const LOOKBACK_MS: i64 = 300_000;
+/// Deepest expression evaluated (the evaluator recurses once per level).
+pub(crate) const MAX_DEPTH: usize = 256;
 /// Samples one query may load; beyond, 422 as Prometheus' `query.max-samples` (whose
 /// default is 50,000,000: the mock's store is small, its budget too).
 pub(crate) const MAX_SAMPLES: usize = 2_000_000;
@@ -46,6 +48,7 @@ impl<'a> Evaluator<'a> {
 
     /// `expr` at `t_ms`.
     pub fn instant(&mut self, expr: &Expr, t_ms: i64) -> Result<Value, EvalError> {
+        check_depth(expr)?;
         self.eval(expr, t_ms)
     }
 
@@ -58,6 +61,7 @@ impl<'a> Evaluator<'a> {
         end: i64,
         step: i64,
     ) -> Result<Vec<Points>, EvalError> {
+        check_depth(expr)?;
         let mut series: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
         let mut t = start;
         while t <= end {
@@ -72,7 +76,11 @@ impl<'a> Evaluator<'a> {
                     return Err(unsupported("a range query of a string or range vector"));
                 }
             }
-            t += step;
+            // Saturating: the last step may lie past `end` near the end of time.
+            match t.checked_add(step) {
+                Some(next) => t = next,
+                None => break,
+            }
         }
         Ok(series
             .into_iter()
@@ -132,7 +140,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn select(&mut self, vs: &VectorSelector, t: i64) -> Result<Vec<Sample>, EvalError> {
-        let at = t - offset_ms(vs.offset.as_ref());
+        let at = t.saturating_sub(offset_ms(vs.offset.as_ref()));
         let series = self.matching(vs)?;
         // The latest sample at or before `at`: samples start at the epoch, one per scrape,
         // so it is always within the lookback once `at` is past the epoch.
@@ -152,8 +160,8 @@ impl<'a> Evaluator<'a> {
 
     /// Each selected series' samples in `(t - range, t]` (shifted by `offset`).
     fn select_range(&mut self, ms: &MatrixSelector, t: i64) -> Result<Vec<Points>, EvalError> {
-        let end = t - offset_ms(ms.vs.offset.as_ref());
-        let start = end - duration_ms(&ms.range);
+        let end = t.saturating_sub(offset_ms(ms.vs.offset.as_ref()));
+        let start = end.saturating_sub(duration_ms(&ms.range));
         let first = (start.div_euclid(SCRAPE_MS) + 1).max(0);
         let last = end.div_euclid(SCRAPE_MS);
         let per_series = usize::try_from(last - first + 1).unwrap_or(0);
@@ -250,11 +258,11 @@ impl<'a> Evaluator<'a> {
 
     /// `rate(ms)` or `increase(ms)` at `t`, `__name__` dropped.
     fn rate(&mut self, ms: &MatrixSelector, t: i64, is_rate: bool) -> Result<Value, EvalError> {
-        let end = t - offset_ms(ms.vs.offset.as_ref());
+        let end = t.saturating_sub(offset_ms(ms.vs.offset.as_ref()));
         let range = duration_ms(&ms.range);
         let mut out = Vec::new();
         for Points { mut labels, points } in self.select_range(ms, t)? {
-            if let Some(v) = extrapolated_rate(&points, end - range, end, is_rate) {
+            if let Some(v) = extrapolated_rate(&points, end.saturating_sub(range), end, is_rate) {
                 labels.remove("__name__");
                 out.push(Sample { labels, value: v });
             }
@@ -284,6 +292,33 @@ impl<'a> Evaluator<'a> {
             &regex,
         )?))
     }
+}
+
+/// Refuses expressions nested deeper than [`MAX_DEPTH`] before the recursive evaluation
+/// sees them (`1+1+…+1` is as deep as it is long); measured without recursion.
+fn check_depth(expr: &Expr) -> Result<(), EvalError> {
+    let mut stack = vec![(expr, 1usize)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(EvalError::Unsupported(format!(
+                "expressions nested more than {MAX_DEPTH} levels"
+            )));
+        }
+        let children: Vec<&Expr> = match e {
+            Expr::Aggregate(a) => [Some(&*a.expr), a.param.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Expr::Unary(u) => vec![&*u.expr],
+            Expr::Binary(b) => vec![&*b.lhs, &*b.rhs],
+            Expr::Paren(p) => vec![&*p.expr],
+            Expr::Subquery(q) => vec![&*q.expr],
+            Expr::Call(c) => c.args.args.iter().map(AsRef::as_ref).collect(),
+            _ => Vec::new(),
+        };
+        stack.extend(children.into_iter().map(|c| (c, depth + 1)));
+    }
+    Ok(())
 }
 
 fn arg(args: &[Box<Expr>], i: usize) -> Result<&Expr, EvalError> {

@@ -202,7 +202,7 @@ fn selected<'a>(app: &'a App, p: &Params) -> Result<Vec<&'a Series>, PromError> 
     if start.zip(end).is_some_and(|(start, end)| end < start) {
         return Err(PromError::BadParam);
     }
-    let selectors = p.all("match[]");
+    let selectors = p.selectors()?;
     if selectors.is_empty() {
         return Ok(app.prometheus.series.iter().collect());
     }
@@ -298,7 +298,7 @@ async fn series(
     fault: FaultPlan,
     Form(p): Form,
 ) -> Result<Response, PromError> {
-    if p.all("match[]").is_empty() {
+    if p.selectors()?.is_empty() {
         return Err(PromError::BadParam);
     }
     let series = selected(&app, &p)?;

@@ -10,6 +10,9 @@ use time::format_description::well_known::Rfc3339;
 
 /// Most points a range query may return per series (Prometheus' limit).
 pub(crate) const MAX_POINTS: i64 = 11_000;
+/// Longest expression or selector the mock parses: the parser builds one tree level per
+/// operator, and a much longer `1+1+…` would exhaust a server thread's stack.
+pub(crate) const MAX_QUERY_BYTES: usize = 4_096;
 
 /// The decoded parameters of one request, in the order they count.
 #[derive(Debug, Default)]
@@ -33,11 +36,20 @@ impl Params {
             .collect()
     }
 
-    /// The non-empty `query`.
+    /// The non-empty `query`, at most [`MAX_QUERY_BYTES`] long.
     pub fn query(&self) -> Result<&str, ()> {
         self.first("query")
-            .filter(|q| !q.trim().is_empty())
+            .filter(|q| !q.trim().is_empty() && q.len() <= MAX_QUERY_BYTES)
             .ok_or(())
+    }
+
+    /// Every `match[]` selector, in order; each at most [`MAX_QUERY_BYTES`] long.
+    pub fn selectors(&self) -> Result<Vec<&str>, ()> {
+        let all = self.all("match[]");
+        if all.iter().any(|s| s.len() > MAX_QUERY_BYTES) {
+            return Err(());
+        }
+        Ok(all)
     }
 
     /// `name` as a time in ms: `Ok(None)` when absent.
@@ -51,7 +63,8 @@ impl Params {
         let start = self.time("start")?.ok_or(())?;
         let end = self.time("end")?.ok_or(())?;
         let step = parse_step(self.first("step").ok_or(())?)?;
-        if end < start || step <= 0 || (end - start) / step > MAX_POINTS {
+        let span = end.checked_sub(start).ok_or(())?;
+        if span < 0 || step <= 0 || span / step > MAX_POINTS {
             return Err(());
         }
         Ok((start, end, step))
@@ -129,6 +142,9 @@ mod tests {
                 .is_ok()
         );
         assert_eq!(params(&[("query", " ")]).query(), Err(()));
+        let long = "1".repeat(MAX_QUERY_BYTES + 1);
+        assert_eq!(params(&[("query", &long)]).query(), Err(()));
+        assert_eq!(params(&[("match[]", &long)]).selectors(), Err(()));
         let repeated = params(&[("match[]", "a"), ("x", "1"), ("match[]", "b")]);
         assert_eq!(repeated.all("match[]"), ["a", "b"]);
     }
