@@ -209,6 +209,8 @@ fn the_suite_passes_repeatedly_in_parallel_against_one_mock() {
                 "create-workflow",
                 "--capability",
                 "fault-injection",
+                "--capability",
+                "reference-mock",
                 "--test-threads",
                 "32",
             ],

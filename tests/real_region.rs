@@ -215,12 +215,28 @@ fn missing_capabilities_are_ignored_with_the_reason_never_passed() {
         ),
         "{r:?}"
     );
+    assert!(
+        r.trial(
+            "ListLabelsAomPromGet [200] the synthetic series' label names",
+            "ignored (needs capability reference-mock)"
+        ),
+        "{r:?}"
+    );
     // Without create-workflow, every case that creates a workflow in setup is ignored too;
-    // only those needing nothing run.
+    // only those needing nothing run: 3 of CMS, and the Prometheus query cases a real
+    // region can run.
+    let ran: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("test ") && l.ends_with(" ok"))
+        .collect();
+    let cms = ran.iter().filter(|l| !l.contains("Prom")).count();
+    assert_eq!(cms, 3, "{r:?}");
     assert!(
         r.stdout.contains(&format!(
-            "test result: ok. 3 passed; 0 failed; {} ignored",
-            common::listed_cases(&[]).len() - 3
+            "test result: ok. {} passed; 0 failed; {} ignored",
+            ran.len(),
+            common::listed_cases(&[]).len() - ran.len()
         )),
         "{r:?}"
     );
@@ -274,7 +290,7 @@ fn two_targets_one_run_one_suite_each() {
     for name in ["east", "west"] {
         s.write(
             &format!("{name}.yaml"),
-            &format!("name: {name}\nendpoint: {}\nproject_id: {PROJECT}\nauth: {{mode: token}}\ncapabilities: [create-workflow, fault-injection]\n", mock.url),
+            &format!("name: {name}\nendpoint: {}\nproject_id: {PROJECT}\nauth: {{mode: token}}\ncapabilities: [create-workflow, fault-injection, reference-mock]\n", mock.url),
         );
     }
     let east = s.dir.path().join("east.yaml");

@@ -28,14 +28,28 @@ pub(crate) struct ConnectionKill(pub Arc<Notify>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
-    InternalError,
+    Answer(Injected),
     Delay(Duration),
     DropConnection,
 }
 
+/// A fault that is an error answer; each family maps it to its documented body, or
+/// refuses it where its operations document no such status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Injected {
+    /// `internal-error`: a documented 500 (CMS).
+    InternalError,
+    /// `timeout`: a documented 503 (Prometheus query).
+    Timeout,
+    /// `execution-error`: a documented 422 (Prometheus query).
+    ExecutionError,
+}
+
 fn parse(value: &str) -> Option<Fault> {
     match value.trim() {
-        "internal-error" => Some(Fault::InternalError),
+        "internal-error" => Some(Fault::Answer(Injected::InternalError)),
+        "timeout" => Some(Fault::Answer(Injected::Timeout)),
+        "execution-error" => Some(Fault::Answer(Injected::ExecutionError)),
         "drop-connection" => Some(Fault::DropConnection),
         other => {
             let ms: u64 = other.strip_prefix("delay=")?.trim().parse().ok()?;
@@ -47,31 +61,45 @@ fn parse(value: &str) -> Option<Fault> {
 /// The fault a request asked for, if faults are enabled.
 #[derive(Debug, Default)]
 pub(crate) struct FaultPlan {
-    /// `Err` holds the unparseable header value, reported only when the plan is applied.
-    requested: Option<Result<Fault, String>>,
+    /// The header's text, and the fault it names (`None`: an unknown value, reported
+    /// only when the plan is applied).
+    requested: Option<(String, Option<Fault>)>,
     kill: Option<ConnectionKill>,
 }
 
 impl FaultPlan {
-    /// Runs the requested fault for `op`: returns the error to answer with, sleeps, or never
-    /// returns (the connection is being dropped).
+    /// Runs the requested fault for CMS operation `op`: returns the error to answer with,
+    /// sleeps, or never returns (the connection is being dropped). Faults whose status
+    /// CMS operations do not document are refused like an unknown value.
     pub async fn apply(self, op: Op) -> Result<(), ApiError> {
-        match self.requested {
-            None => Ok(()),
-            Some(Err(value)) => Err(ApiError::invalid_fault(&value)),
-            Some(Ok(Fault::InternalError)) => Err(ApiError::internal(op)),
-            Some(Ok(Fault::Delay(d))) => {
+        match self.run().await {
+            Ok(None) => Ok(()),
+            Ok(Some((Injected::InternalError, _))) => Err(ApiError::internal(op)),
+            Ok(Some((_, value))) | Err(value) => Err(ApiError::invalid_fault(&value)),
+        }
+    }
+
+    /// Runs a delay or connection drop itself; an error answer is returned (with the
+    /// header's text) for the family to write, as is an unknown value (`Err`).
+    pub async fn run(self) -> Result<Option<(Injected, String)>, String> {
+        let Some((text, parsed)) = self.requested else {
+            return Ok(None);
+        };
+        match parsed.ok_or_else(|| text.clone())? {
+            Fault::Answer(injected) => Ok(Some((injected, text))),
+            Fault::Delay(d) => {
                 tokio::time::sleep(d).await;
-                Ok(())
+                Ok(None)
             }
-            Some(Ok(Fault::DropConnection)) => match self.kill {
+            Fault::DropConnection => match self.kill {
                 Some(ConnectionKill(kill)) => {
                     kill.notify_one();
                     // The connection task drops this future along with the connection.
                     std::future::pending().await
                 }
-                // Only reachable if the router is served without the mock's accept loop.
-                None => Err(ApiError::internal(op)),
+                // Only reachable if the router is served without the mock's accept loop:
+                // answer as for an unknown value rather than hang.
+                None => Err(text),
             },
         }
     }
@@ -88,8 +116,9 @@ impl FromRequestParts<Arc<App>> for FaultPlan {
             return Ok(FaultPlan::default());
         }
         let requested = parts.headers.get(FAULT_HEADER).map(|v| {
-            let text = String::from_utf8_lossy(v.as_bytes());
-            parse(&text).ok_or_else(|| text.into_owned())
+            let text = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            let fault = parse(&text);
+            (text, fault)
         });
         let kill = parts.extensions.get::<ConnectionKill>().cloned();
         Ok(FaultPlan { requested, kill })
@@ -101,8 +130,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_three_faults() {
-        assert_eq!(parse("internal-error"), Some(Fault::InternalError));
+    fn parses_every_fault() {
+        assert_eq!(
+            parse("internal-error"),
+            Some(Fault::Answer(Injected::InternalError))
+        );
+        assert_eq!(parse("timeout"), Some(Fault::Answer(Injected::Timeout)));
+        assert_eq!(
+            parse("execution-error"),
+            Some(Fault::Answer(Injected::ExecutionError))
+        );
         assert_eq!(parse("drop-connection"), Some(Fault::DropConnection));
         assert_eq!(
             parse("delay=250"),

@@ -8,8 +8,10 @@
 //! verification, body buffering), `errors.rs` (error bodies), `fault.rs`
 //! (`X-Aom-Mock-Fault`), `control.rs` (`/_mock/…`), `cli.rs` (`aom-conformance mock`).
 //! Families: `cms/` (CMS workflows: handlers in `mod.rs`, the store in `state.rs`, request
-//! bodies in `model.rs`, response bodies in `views.rs`). `docs/mock.md` is the
-//! user-facing description.
+//! bodies in `model.rs`, response bodies in `views.rs`); `prometheus/` (the PromQL query
+//! API over synthetic series: routes and handlers in `mod.rs`, the series in `series.rs`,
+//! the evaluator in `eval.rs`/`ops.rs`/`value.rs`). `docs/mock.md` is the user-facing
+//! description.
 //!
 //! # Operations
 //!
@@ -82,6 +84,7 @@ mod control;
 mod errors;
 mod fault;
 mod pipeline;
+mod prometheus;
 mod routes;
 mod server;
 
@@ -163,6 +166,8 @@ pub(crate) struct App {
     credentials: auth::Credentials,
     /// The CMS-workflow family's workflows and executions.
     cms: Store,
+    /// The Prometheus query family's synthetic series (read-only).
+    prometheus: prometheus::Store,
     request_ids: IdGen,
 }
 
@@ -191,6 +196,7 @@ impl MockServer {
                 config.max_executions_per_workflow,
                 config.max_executions_per_project,
             ),
+            prometheus: prometheus::Store::synthetic(),
             request_ids: IdGen::new(),
             config,
         });

@@ -5,7 +5,8 @@
 //! Pipeline, outermost first: `stamp` (request id, response headers, on every answer
 //! including 404/405) → route match (unknown path 404, wrong method 405, both before auth;
 //! `reject_empty_segments` turns a match with an empty path segment into the 404 it is)
-//! → `authenticate` (401, 413) → `require_json` (Content-Type) → the family's path
+//! → `authenticate` (401, 413) → `require_json` (Content-Type; not for families routed
+//! with [`authenticated`]) → the family's path
 //! extractor (path parameters, then the caller's project grant) → [`JsonBody`] (body) →
 //! fault → operation.
 
@@ -36,6 +37,15 @@ pub(crate) fn guarded(app: &Arc<App>, methods: MethodRouter<Arc<App>>) -> Method
     methods
         .route_layer(from_fn(require_json))
         .route_layer(from_fn_with_state(Arc::clone(app), authenticate))
+}
+
+/// `methods` behind authentication only, for families that document no Content-Type
+/// (the Prometheus query API: its parameters are in the URL or a form body).
+pub(crate) fn authenticated(
+    app: &Arc<App>,
+    methods: MethodRouter<Arc<App>>,
+) -> MethodRouter<Arc<App>> {
+    methods.route_layer(from_fn_with_state(Arc::clone(app), authenticate))
 }
 
 /// Whether the authenticated caller may use `project_id` (its credentials are bound to it).

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::compile::{CaseScope, Planner};
-use super::operation::{Answers, answers, check_capabilities, operation};
+use super::operation::{Answers, answers, check_capabilities, operations as file_operations};
 use super::setup::{Expansion, StepCx};
 use super::{OpCleanup, Operation, Plan, PlannedCase, PlannedRequest};
 use crate::schema::SchemaRegistry;
@@ -25,7 +25,7 @@ pub fn build(
 ) -> Result<Plan, Diagnostics> {
     let mut diags = Diagnostics::default();
     let answers = answers(files, schemas, &mut diags);
-    let (operations, ops) = operations(files, schemas, &answers, &mut diags);
+    let (per_file, ops) = operations(files, schemas, &answers, &mut diags);
     let fixtures = fixtures(files, &mut diags);
     check_file_variables(files, &mut diags);
     let planner = Planner {
@@ -33,50 +33,65 @@ pub fn build(
         fixtures: &fixtures,
         schemas,
     };
-    let cleanups = cleanups(&planner, files, &operations, target_vars, &mut diags);
-    let preflight = preflight(&planner, files, &operations, target_vars, &mut diags);
+    let cleanups = cleanups(&planner, files, &per_file, target_vars, &mut diags);
+    let preflight = preflight(&planner, files, &per_file, target_vars, &mut diags);
     let cases = Cases {
         planner: &planner,
         target_vars,
         ids: HashMap::new(),
         suite_steps_left: MAX_SUITE_STEPS,
     }
-    .all(files, &operations, &mut diags);
+    .all(files, &per_file, &mut diags);
     diags.into_result().map(|()| Plan {
-        operations,
+        operations: per_file.into_iter().flatten().collect(),
         cases,
         cleanups,
         preflight,
     })
 }
 
-/// One operation per file, in file order, and the same by name; a name defined twice is
-/// reported.
+/// Each file's operations (one, or one per variant), and all of them by name; a name
+/// defined twice is reported.
 fn operations(
     files: &[SpecFile],
     schemas: &SchemaRegistry,
     answers: &Answers,
     diags: &mut Diagnostics,
-) -> (Vec<Arc<Operation>>, HashMap<String, Arc<Operation>>) {
+) -> (FileOps, HashMap<String, Arc<Operation>>) {
     let mut by_name: HashMap<String, Arc<Operation>> = HashMap::new();
-    let mut all = Vec::with_capacity(files.len());
+    let mut per_file = Vec::with_capacity(files.len());
     for f in files {
-        let op = Arc::new(operation(f, schemas, answers, diags));
-        if let Some(prev) = by_name.get(&op.name) {
-            diags.push(
-                f.locator.value(&[Seg::from("operation")]),
-                format!(
-                    "operation \"{}\" is already defined in {}",
-                    op.name,
-                    prev.file.display()
-                ),
-            );
+        let mut mine = Vec::new();
+        for (i, op) in file_operations(f, schemas, answers, diags)
+            .into_iter()
+            .enumerate()
+        {
+            let op = Arc::new(op);
+            if let Some(prev) = by_name.get(&op.name) {
+                let at = if f.doc.variants.is_empty() {
+                    vec![Seg::from("operation")]
+                } else {
+                    vec![Seg::from("variants"), Seg::from(i), Seg::from("operation")]
+                };
+                diags.push(
+                    f.locator.value(&at),
+                    format!(
+                        "operation \"{}\" is already defined in {}",
+                        op.name,
+                        prev.file.display()
+                    ),
+                );
+            }
+            by_name.insert(op.name.clone(), Arc::clone(&op));
+            mine.push(op);
         }
-        by_name.insert(op.name.clone(), Arc::clone(&op));
-        all.push(op);
+        per_file.push(mine);
     }
-    (all, by_name)
+    (per_file, by_name)
 }
+
+/// Each file's operations, parallel to the files.
+type FileOps = Vec<Vec<Arc<Operation>>>;
 
 /// Fixtures are global: any case may `use:` any file's fixture.
 /// Fixture name → its file and steps.
@@ -116,40 +131,73 @@ fn check_file_variables(files: &[SpecFile], diags: &mut Diagnostics) {
     }
 }
 
-/// Operation name → its compiled cleanup.
+/// Operation name → its compiled cleanup (a file's cleanup undoes each of its variants).
 fn cleanups(
     planner: &Planner<'_>,
     files: &[SpecFile],
-    operations: &[Arc<Operation>],
+    per_file: &FileOps,
     target_vars: &BTreeSet<String>,
     diags: &mut Diagnostics,
 ) -> HashMap<String, OpCleanup> {
     let mut out = HashMap::new();
-    for (f, op) in files.iter().zip(operations) {
+    for (f, ops) in files.iter().zip(per_file) {
         let Some(c) = &f.doc.cleanup else { continue };
-        if let Some(oc) = planner.cleanup(f, op, c, target_vars, diags) {
-            out.insert(op.name.clone(), oc);
+        for op in ops {
+            if let Some(oc) = planner.cleanup(f, op, c, target_vars, diags) {
+                out.insert(op.name.clone(), oc);
+            }
         }
     }
     out
 }
 
-/// The first file's `preflight:` (in path order): its operation with that request. It
-/// sees the target's variables and the file's defaults, nothing a case captures.
+/// The first file's `preflight:` (in path order): its operation (its first variant) with
+/// that request. It sees the target's variables and the file's defaults, nothing a case
+/// captures.
 fn preflight(
     planner: &Planner<'_>,
     files: &[SpecFile],
-    operations: &[Arc<Operation>],
+    per_file: &FileOps,
     target_vars: &BTreeSet<String>,
     diags: &mut Diagnostics,
 ) -> Option<PlannedRequest> {
-    let (f, op) = files
+    let (f, ops) = files
         .iter()
-        .zip(operations)
+        .zip(per_file)
         .find(|(f, _)| f.doc.preflight.is_some())?;
     let spec = f.doc.preflight.as_ref()?;
     let scope = CaseScope::new(target_vars, &f.doc.variables);
-    planner.request(f, &[Seg::from("preflight")], op, spec, &scope, diags)
+    planner.request(
+        f,
+        &[Seg::from("preflight")],
+        ops.first()?,
+        spec,
+        &scope,
+        diags,
+    )
+}
+
+/// A case's `operations:` must name operations of its own file.
+fn check_case_operations(
+    f: &SpecFile,
+    ops: &[Arc<Operation>],
+    i: usize,
+    case: &Case,
+    diags: &mut Diagnostics,
+) {
+    for (j, name) in case.operations.iter().enumerate() {
+        if !ops.iter().any(|op| op.name == *name) {
+            let at = [
+                Seg::from("cases"),
+                Seg::from(i),
+                "operations".into(),
+                j.into(),
+            ];
+            let known = ops.iter().map(|op| op.name.as_str());
+            let message = super::compile::unknown("operation of this file", name, known);
+            diags.push(f.locator.value(&at), message);
+        }
+    }
 }
 
 /// What planning the cases shares: trial ids seen so far, the suite's step budget.
@@ -161,20 +209,30 @@ struct Cases<'p, 'a> {
 }
 
 impl<'a> Cases<'_, 'a> {
+    /// Every case of every file, once per operation of its file that it runs as
+    /// (operation-major, so a variant's trials stay together).
     fn all(
         mut self,
         files: &'a [SpecFile],
-        operations: &[Arc<Operation>],
+        per_file: &FileOps,
         diags: &mut Diagnostics,
     ) -> Vec<PlannedCase> {
         let mut out = Vec::new();
-        for (f, op) in files.iter().zip(operations) {
+        for (f, ops) in files.iter().zip(per_file) {
             for (i, case) in f.doc.cases.iter().enumerate() {
-                if self.suite_steps_left == 0 {
-                    // Reported once, where the limit was reached: planning stops there.
-                    return out;
+                check_case_operations(f, ops, i, case, diags);
+            }
+            for op in ops {
+                for (i, case) in f.doc.cases.iter().enumerate() {
+                    if !case.operations.is_empty() && !case.operations.contains(&op.name) {
+                        continue;
+                    }
+                    if self.suite_steps_left == 0 {
+                        // Reported once, where the limit was reached: planning stops there.
+                        return out;
+                    }
+                    out.extend(self.case(f, op, i, case, diags));
                 }
-                out.extend(self.case(f, op, i, case, diags));
             }
         }
         out

@@ -1,6 +1,7 @@
-//! Operations: a case file's header (`operation`, `method`, `path`, `responses`,
-//! `response_headers`, `requires`) compiled into an [`Operation`], its path split into
-//! literal text and `{param}` names once, so rendering never parses it again.
+//! Operations: a case file's header (`operation`, `method`, `path` — or one per entry of
+//! `variants:` — with `responses`, `response_headers`, `requires`) compiled into
+//! [`Operation`]s, each path split into literal text and `{param}` names once, so
+//! rendering never parses it again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -9,40 +10,102 @@ use super::compile::{check_header_names, header_checks, schema_ref, unknown};
 use super::{Alternative, Documented, Operation};
 use crate::schema::SchemaRegistry;
 use crate::spec::locate::{Locator, Seg};
-use crate::spec::model::CaseFile;
+use crate::spec::model::{CaseFile, Method};
 use crate::spec::{Diagnostics, SpecFile};
 use crate::target::{is_known_capability, known_capabilities};
 
 /// Alternative answers by name (every file's `answers:`).
 pub(super) type Answers = HashMap<String, Arc<Alternative>>;
 
-pub(super) fn operation(
+/// One operation's header: its name, method and path, and where they are written
+/// (`[]` at the top of the file, `[variants, i]` for a variant).
+struct Header<'a> {
+    name: &'a str,
+    method: Method,
+    path: &'a str,
+    at: Vec<Seg>,
+}
+
+/// The file's operations: its one operation, or one per variant.
+pub(super) fn operations(
     f: &SpecFile,
     schemas: &SchemaRegistry,
     answers: &Answers,
     diags: &mut Diagnostics,
-) -> Operation {
+) -> Vec<Operation> {
     let doc: &CaseFile = &f.doc;
-    let (path_params, path_literals) = split_path(&doc.path, &f.locator, diags);
     check_capabilities(&doc.requires, &[Seg::from("requires")], &f.locator, diags);
-    let responses = responses(f, schemas, answers, diags);
     check_header_names(
         f,
         &["response_headers".into()],
         doc.response_headers.keys(),
         diags,
     );
-    Operation {
-        name: doc.operation.clone(),
-        method: doc.method,
-        path: doc.path.clone(),
-        path_params,
-        path_literals,
-        responses,
-        response_headers: header_checks(&doc.response_headers),
-        requires: doc.requires.clone(),
-        errors: doc.errors,
-        file: f.path.clone(),
+    headers(f, diags)
+        .into_iter()
+        .map(|h| {
+            let (path_params, path_literals) = split_path(h.path, &f.locator, &h.at, diags);
+            Operation {
+                name: h.name.to_owned(),
+                method: h.method,
+                path: h.path.to_owned(),
+                path_params,
+                path_literals,
+                responses: responses(f, schemas, answers, diags),
+                response_headers: header_checks(&doc.response_headers),
+                requires: doc.requires.clone(),
+                errors: doc.errors,
+                file: f.path.clone(),
+            }
+        })
+        .collect()
+}
+
+/// `operation`, `method` and `path`, or `variants:` — exactly one of the two.
+fn headers<'a>(f: &'a SpecFile, diags: &mut Diagnostics) -> Vec<Header<'a>> {
+    let doc = &f.doc;
+    let top = [
+        ("operation", doc.operation.is_some()),
+        ("method", doc.method.is_some()),
+        ("path", doc.path.is_some()),
+    ];
+    if !doc.variants.is_empty() {
+        for (key, _) in top.iter().filter(|(_, given)| *given) {
+            diags.push(
+                f.locator.key(&[Seg::from(*key)]),
+                format!("`{key}` is given per variant in a file with `variants:`; remove it here"),
+            );
+        }
+        return doc
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Header {
+                name: &v.operation,
+                method: v.method,
+                path: &v.path,
+                at: vec![Seg::from("variants"), Seg::from(i)],
+            })
+            .collect();
+    }
+    match (&doc.operation, doc.method, &doc.path) {
+        (Some(name), Some(method), Some(path)) => vec![Header {
+            name,
+            method,
+            path,
+            at: Vec::new(),
+        }],
+        _ => {
+            let missing: Vec<&str> = top.iter().filter(|(_, g)| !*g).map(|(k, _)| *k).collect();
+            diags.push(
+                f.locator.value(&[]),
+                format!(
+                    "missing {}: a case file names its operation (`operation`, `method`, `path`) or lists `variants:`",
+                    missing.join(", ")
+                ),
+            );
+            Vec::new()
+        }
     }
 }
 
@@ -79,8 +142,13 @@ pub(super) fn answers(
 
 /// `/v1/{project_id}/x` → (`["project_id"]`, `["/v1/", "/x"]`): one more literal piece
 /// than there are parameters.
-fn split_path(path: &str, loc: &Locator, diags: &mut Diagnostics) -> (Vec<String>, Vec<String>) {
-    let at = || loc.value(&["path".into()]);
+fn split_path(
+    path: &str,
+    loc: &Locator,
+    header: &[Seg],
+    diags: &mut Diagnostics,
+) -> (Vec<String>, Vec<String>) {
+    let at = || loc.value(&super::compile::with(header, &["path".into()]));
     let (mut params, mut literals) = (Vec::new(), Vec::new());
     let mut rest = path;
     while let Some(start) = rest.find('{') {

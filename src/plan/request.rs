@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::compile::{Planner, check_header_names, header_checks, schema_ref, with};
 use super::{BodyTemplate, Operation, PlannedExpect, PlannedRequest};
 use crate::spec::locate::Seg;
-use crate::spec::model::{Case, RequestSpec, SchemaChoice};
+use crate::spec::model::{Case, QueryValue, RequestSpec, SchemaChoice};
 use crate::spec::{Diagnostics, SpecFile};
 use crate::template::{Scope, Template};
 
@@ -32,14 +32,7 @@ impl Planner<'_> {
         let before = diags.0.len();
         let at = At { f, path, scope };
         let params = self.path_params(&at, op, spec, diags);
-        let query = spec
-            .query
-            .iter()
-            .filter_map(|(k, v)| {
-                let p = with(path, &["query".into(), k.as_str().into()]);
-                Some((k.clone(), self.template(f, &p, v, scope, diags)?))
-            })
-            .collect();
+        let query = self.query(&at, spec, diags);
         let headers = self.headers(&at, spec, diags);
         let body = self.body(&at, spec, diags);
         (diags.0.len() == before).then(|| PlannedRequest {
@@ -50,6 +43,38 @@ impl Planner<'_> {
             body,
             auth: spec.auth,
         })
+    }
+
+    /// `(name, template)` pairs in the order they are sent: a list value repeats its
+    /// parameter, once per item.
+    fn query(
+        &self,
+        at: &At<'_>,
+        spec: &RequestSpec,
+        diags: &mut Diagnostics,
+    ) -> Vec<(String, Template)> {
+        let mut pairs = Vec::new();
+        for (k, v) in &spec.query {
+            let key = with(at.path, &["query".into(), k.as_str().into()]);
+            if let QueryValue::Many(items) = v {
+                if items.is_empty() {
+                    diags.push(
+                        at.f.locator.value(&key),
+                        format!("an empty list sends no `{k}` at all: leave the parameter out"),
+                    );
+                }
+            }
+            for (j, src) in v.values().iter().enumerate() {
+                let p = match v {
+                    QueryValue::One(_) => key.clone(),
+                    QueryValue::Many(_) => with(&key, &[j.into()]),
+                };
+                if let Some(t) = self.template(at.f, &p, src, at.scope, diags) {
+                    pairs.push((k.clone(), t));
+                }
+            }
+        }
+        pairs
     }
 
     /// One template per `{param}` of the operation's path: given, or a variable of the

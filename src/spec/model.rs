@@ -8,21 +8,32 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-/// One operation and its cases (one file per operation).
+/// One operation and its cases (one file per operation), or several operations that share
+/// their documented responses and cases (`variants:`, e.g. the GET and POST forms of one
+/// query, or its project-level and instance-scoped paths).
 #[derive(Debug, Deserialize)]
 #[serde(
     deny_unknown_fields,
     expecting = "a case file: a map with operation, method, path, responses, cases and more"
 )]
 pub struct CaseFile {
-    /// The SDK's name for the operation, e.g. `StopExecution`.
-    pub operation: String,
-    pub method: Method,
+    /// The SDK's name for the operation, e.g. `StopExecution`. With `variants:` each
+    /// variant names its own, and these three are left out.
+    #[serde(default)]
+    pub operation: Option<String>,
+    #[serde(default)]
+    pub method: Option<Method>,
     /// Path template, e.g. `/v1/{project_id}/cms/workflow/{workflow_id}/executions`.
-    pub path: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Operations that share this file's responses, headers, error convention, variables
+    /// and cases: each case runs once per variant (or per variant its `operations:`
+    /// names), as that variant's operation.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
     /// For people reading the file; the harness does not use it.
     #[allow(dead_code)]
     #[serde(default)]
@@ -66,6 +77,23 @@ pub struct CaseFile {
     pub fixtures: BTreeMap<String, Vec<Step>>,
     #[serde(default)]
     pub cases: Vec<Case>,
+}
+
+/// One operation of a file with `variants:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub operation: String,
+    pub method: Method,
+    pub path: String,
+    /// For people reading the file; the harness does not use it.
+    #[allow(dead_code)]
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// For people reading the file; the harness does not use it.
+    #[allow(dead_code)]
+    #[serde(default)]
+    pub doc: Option<String>,
 }
 
 /// Spelled as on the wire, which is how case files write it.
@@ -240,6 +268,10 @@ pub struct Case {
     /// Capabilities the endpoint must declare, else the case is reported ignored.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// In a file with `variants:`, the operations this case runs as (default: every
+    /// variant), e.g. only the instance-scoped ones.
+    #[serde(default)]
+    pub operations: Vec<String>,
     #[serde(default)]
     pub setup: Vec<Step>,
     #[serde(default)]
@@ -263,7 +295,7 @@ pub struct Step {
     #[serde(default)]
     pub path: BTreeMap<String, String>,
     #[serde(default)]
-    pub query: BTreeMap<String, String>,
+    pub query: BTreeMap<String, QueryValue>,
     #[serde(default)]
     pub headers: BTreeMap<String, Option<String>>,
     #[serde(default)]
@@ -299,7 +331,7 @@ pub struct Cleanup {
     #[serde(default)]
     pub path: BTreeMap<String, String>,
     #[serde(default)]
-    pub query: BTreeMap<String, String>,
+    pub query: BTreeMap<String, QueryValue>,
     #[serde(default)]
     pub headers: BTreeMap<String, Option<String>>,
     #[serde(default)]
@@ -357,7 +389,7 @@ pub struct RequestSpec {
     #[serde(default)]
     pub path: BTreeMap<String, String>,
     #[serde(default)]
-    pub query: BTreeMap<String, String>,
+    pub query: BTreeMap<String, QueryValue>,
     /// Extra headers; `null` removes a default header such as `Content-Type`.
     #[serde(default)]
     pub headers: BTreeMap<String, Option<String>>,
@@ -369,6 +401,83 @@ pub struct RequestSpec {
     pub raw_body: Option<String>,
     #[serde(default)]
     pub auth: AuthMode,
+}
+
+/// A query parameter's value: one template, or a list of them sent as the same
+/// parameter repeated in order (`match[]=a&match[]=b`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl QueryValue {
+    /// The values, in the order they are sent.
+    pub fn values(&self) -> &[String] {
+        match self {
+            QueryValue::One(v) => std::slice::from_ref(v),
+            QueryValue::Many(vs) => vs,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for QueryValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(QueryVisitor { list: true })
+    }
+}
+
+/// One query value, or (at the top, `list`) a list of them.
+struct QueryVisitor {
+    list: bool,
+}
+
+impl<'de> Visitor<'de> for QueryVisitor {
+    type Value = QueryValue;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.list {
+            f.write_str("a query value (text) or a list of them (the parameter repeated)")
+        } else {
+            f.write_str("a query value (text), not a list or map")
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<QueryValue, E> {
+        Ok(QueryValue::One(v.to_owned()))
+    }
+    // A number written bare (`time: 1630124012`) is sent as written.
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<QueryValue, E> {
+        Ok(QueryValue::One(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<QueryValue, E> {
+        Ok(QueryValue::One(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<QueryValue, E> {
+        Ok(QueryValue::One(v.to_string()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<QueryValue, A::Error> {
+        if !self.list {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
+        let mut values = Vec::new();
+        while let Some(one) = seq.next_element_seed(QueryItem)? {
+            values.push(one);
+        }
+        Ok(QueryValue::Many(values))
+    }
+}
+
+/// An item of a query value list: a scalar.
+struct QueryItem;
+
+impl<'de> de::DeserializeSeed<'de> for QueryItem {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        match d.deserialize_any(QueryVisitor { list: false })? {
+            QueryValue::One(v) => Ok(v),
+            // Unreachable: a nested list is refused by the visitor.
+            QueryValue::Many(_) => Err(de::Error::custom("a query value list holds text")),
+        }
+    }
 }
 
 /// Which credentials a request carries; adapts to the target's auth mode.

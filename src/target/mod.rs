@@ -32,11 +32,15 @@ pub use resolve::resolve;
 pub const CAPABILITIES: &[(&str, &str)] = &[
     (
         "fault-injection",
-        "answers `X-Aom-Mock-Fault: internal-error` with the documented 500",
+        "answers `X-Aom-Mock-Fault` with the documented error: `internal-error` 500 (CMS), `timeout` 503 and `execution-error` 422 (Prometheus query)",
     ),
     (
         "create-workflow",
         "the suite may create (and execute) its own workflows",
+    ),
+    (
+        "reference-mock",
+        "answers as the reference mock where the documentation is silent, and serves its synthetic series (docs/mock.md)",
     ),
 ];
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Interoperability check: the official Huawei Cloud Python SDK against the reference mock.
+"""Interoperability check: the official Huawei Cloud Python SDK against the reference mock
+(the CMS-workflow operations, SDK v1, and the 8 project-level Prometheus query operations,
+SDK v2).
 
 Drives `huaweicloudsdkaom` (tested with huaweicloudsdkcore/huaweicloudsdkaom 3.1.219) through
 AK/SK-signed calls against `aom-conformance mock` and prints one PASS/FAIL line per check.
@@ -46,7 +48,21 @@ from huaweicloudsdkaom.v1 import (
     WorkflowRequestBody,
 )
 
+from huaweicloudsdkaom.v2 import AomClient as AomClientV2
+from huaweicloudsdkaom.v2 import (
+    ListInstantQueryAomPromGetRequest,
+    ListInstantQueryAomPromPostRequest,
+    ListLabelsAomPromGetRequest,
+    ListLabelsAomPromPostRequest,
+    ListLabelValuesAomPromGetRequest,
+    ListMetadataAomPromGetRequest,
+    ListRangeQueryAomPromGetRequest,
+    ListRangeQueryAomPromPostRequest,
+)
+
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+# 2021-08-28T04:13:30Z: a multiple of the mock's 15 s scrape interval.
+PROM_TIME = 1630124010
 V11_REGION = "cn-north-4"
 V11_SERVICE = "aom"
 
@@ -193,6 +209,62 @@ def lifecycle(c, client, label):
     return wf.id
 
 
+def prometheus(c, endpoint, ak, sk, project_id):
+    """The 8 project-level Prometheus query operations (SDK v2), answers parsed by the SDK,
+    values compared with docs/mock.md's synthetic series."""
+    credentials = BasicCredentials(ak, sk, project_id)
+    client = AomClientV2.new_builder().with_credentials(credentials).with_endpoint(endpoint).build()
+    t = str(PROM_TIME)
+
+    def vector(name, call, expected):
+        r = c.call(name, call)
+        if r is not None:
+            data = r.data or {}
+            result = data.get("result") or [{}]
+            c.check(name, r.status == "success" and data.get("resultType") == "vector"
+                    and result[0].get("value") == [PROM_TIME, expected], "status=%s data=%s" % (r.status, data))
+
+    vector("ListInstantQueryAomPromGet vector(1)",
+           lambda: client.list_instant_query_aom_prom_get(ListInstantQueryAomPromGetRequest(query="vector(1)", time=t)),
+           "1")
+    vector("ListInstantQueryAomPromPost sum(up) = 2",
+           lambda: client.list_instant_query_aom_prom_post(ListInstantQueryAomPromPostRequest(query="sum(up)", time=t)),
+           "2")
+    for name, call in [
+        ("ListRangeQueryAomPromGet", lambda: client.list_range_query_aom_prom_get(ListRangeQueryAomPromGetRequest(
+            query="sum(aom_node_cpu_usage)", start=t, end=str(PROM_TIME + 60), step="30s"))),
+        ("ListRangeQueryAomPromPost", lambda: client.list_range_query_aom_prom_post(ListRangeQueryAomPromPostRequest(
+            query="sum(aom_node_cpu_usage)", start=t, end=str(PROM_TIME + 60), step="30"))),
+    ]:
+        r = c.call(name, call)
+        if r is not None:
+            values = ((r.data or {}).get("result") or [{}])[0].get("values")
+            expected = [[PROM_TIME + 30 * i, "100"] for i in range(3)]
+            c.check(name + " sum(aom_node_cpu_usage) = 100 at 3 steps", values == expected, "values=%s" % values)
+    for name, call in [
+        ("ListLabelsAomPromGet", lambda: client.list_labels_aom_prom_get(ListLabelsAomPromGetRequest())),
+        ("ListLabelsAomPromPost", lambda: client.list_labels_aom_prom_post(ListLabelsAomPromPostRequest())),
+    ]:
+        r = c.call(name, call)
+        if r is not None:
+            c.check(name + " has __name__", r.status == "success" and "__name__" in (r.data or []), "data=%s" % r.data)
+    r = c.call("ListLabelValuesAomPromGet job",
+               lambda: client.list_label_values_aom_prom_get(ListLabelValuesAomPromGetRequest(label_name="job")))
+    if r is not None:
+        c.check("ListLabelValuesAomPromGet job", r.data == ["node", "prometheus"], "data=%s" % r.data)
+    r = c.call("ListMetadataAomPromGet", lambda: client.list_metadata_aom_prom_get(ListMetadataAomPromGetRequest()))
+    if r is not None:
+        up = (r.data or {}).get("up") or [{}]
+        c.check("ListMetadataAomPromGet up is a gauge", up[0].get("type") == "gauge", "data=%s" % r.data)
+    try:
+        client.list_instant_query_aom_prom_get(ListInstantQueryAomPromGetRequest(
+            query='label_replace(vector(1), "d", "$1", "s", "(")', time=t))
+        c.check("ListInstantQueryAomPromGet unexecutable -> 422", False, "got success")
+    except exceptions.ClientRequestException as e:
+        c.check("ListInstantQueryAomPromGet unexecutable -> 422", e.status_code == 422
+                and REQUEST_ID.match(e.request_id or "") is not None, "status=%s request_id=%s" % (e.status_code, e.request_id))
+
+
 def main():
     endpoint = arg(1, "AOM_SDK_ENDPOINT")
     if not endpoint:
@@ -256,6 +328,8 @@ def main():
         401,
         "AOM.31009004",
     )
+
+    prometheus(c, endpoint, ak, sk, project_id)
 
     print("%d/%d checks passed" % (c.total - c.failed, c.total))
     return 1 if c.failed else 0
