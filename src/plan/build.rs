@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::compile::{CaseScope, Planner};
-use super::operation::{Answers, answers, check_capabilities, operation};
+use super::operation::{Answers, answers, check_capabilities, families, operation};
 use super::setup::{Expansion, StepCx};
 use super::{OpCleanup, Operation, Plan, PlannedCase, PlannedRequest};
 use crate::schema::SchemaRegistry;
@@ -25,6 +25,7 @@ pub fn build(
 ) -> Result<Plan, Diagnostics> {
     let mut diags = Diagnostics::default();
     let answers = answers(files, schemas, &mut diags);
+    let families = families(files, &mut diags);
     let (operations, ops) = operations(files, schemas, &answers, &mut diags);
     let fixtures = fixtures(files, &mut diags);
     check_file_variables(files, &mut diags);
@@ -43,6 +44,7 @@ pub fn build(
     }
     .all(files, &operations, &mut diags);
     diags.into_result().map(|()| Plan {
+        families,
         operations,
         cases,
         cleanups,

@@ -24,6 +24,10 @@ pub(super) async fn run(
         return (Outcome::Interrupted, None);
     }
     let provided = |v: &str| tr.target.variables.contains_key(v);
+    if let Some(family) = tr.missing_family(plan, case.families(&provided)) {
+        let reason = format!("{family} is not offered by {}", tr.target.label());
+        return (Outcome::Ignored { reason }, None);
+    }
     if let Some(missing) = case.missing_capability(&|c| tr.target.has(c), &provided) {
         let reason = format!("needs capability {missing}");
         return (Outcome::Ignored { reason }, None);

@@ -32,6 +32,18 @@ pub struct CaseFile {
     /// `create-workflow` for an operation that creates resources.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// The API family the operation belongs to (a name defined under some file's
+    /// `families:`); a target that does not offer it reports the cases ignored.
+    #[serde(default)]
+    pub family: Option<String>,
+    /// API families by name, usable from any file's `family:`: where each is offered.
+    #[serde(default)]
+    pub families: BTreeMap<String, Family>,
+    /// What the documentation does not say about this operation (no status table, no
+    /// error code, no limit): listed by `coverage` so nobody mistakes silence for a
+    /// contract.
+    #[serde(default)]
+    pub doc_gaps: Vec<String>,
     /// Every documented status code with its body schema.
     #[serde(deserialize_with = "decimal_status_keys")]
     pub responses: BTreeMap<u16, DocumentedResponse>,
@@ -119,6 +131,21 @@ pub struct Answer {
     pub schema: Option<String>,
     #[serde(default)]
     pub error_code: Option<String>,
+}
+
+/// An API family: a group of operations a region offers together or not at all.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Family {
+    /// For people reading the file; the harness does not use it.
+    #[allow(dead_code)]
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The region ids that offer the family. A target with one of these regions (or with
+    /// no region: an emulator, the mock) runs the family's cases; another region reports
+    /// them ignored. Absent: offered everywhere.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
 }
 
 /// How an operation's error bodies are checked beyond their schema.
