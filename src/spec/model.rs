@@ -360,9 +360,10 @@ pub struct Expect {
     /// Body schema; defaults to the documented one for `status`. `false` disables it.
     #[serde(default)]
     pub schema: Option<SchemaChoice>,
-    /// Defaults to the documented `error_code` for `status`.
+    /// Defaults to the documented `error_code` for `status`; `false`: any code (the
+    /// documented one belongs to another cause of the same status).
     #[serde(default)]
-    pub error_code: Option<String>,
+    pub error_code: Option<CodeChoice>,
     /// A subset the body must contain (objects by key, arrays element-wise).
     #[serde(default)]
     pub body: Option<Value>,
@@ -398,6 +399,38 @@ impl<'de> Deserialize<'de> for SchemaChoice {
                     ))
                 } else {
                     Ok(SchemaChoice::Off)
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `error_code: CODE` or `error_code: false` (any code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeChoice {
+    Code(String),
+    Any,
+}
+
+impl<'de> Deserialize<'de> for CodeChoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = CodeChoice;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an error code or `false`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CodeChoice, E> {
+                Ok(CodeChoice::Code(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<CodeChoice, E> {
+                if v {
+                    Err(E::custom(
+                        "`error_code: true` means nothing; name a code or write `false`",
+                    ))
+                } else {
+                    Ok(CodeChoice::Any)
                 }
             }
         }
