@@ -42,7 +42,8 @@ pub(super) async fn run(
 }
 
 /// The case's variables before its first step: the target's, the file's defaults, and
-/// a `case_uid` unique in the run.
+/// a `case_uid` unique in the run — per target too, since two targets may share one
+/// backend and project (what one case creates must not show in another's search).
 fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
     let mut vars = tr.vars.clone();
     for (k, v) in case.defaults.iter() {
@@ -50,7 +51,7 @@ fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
             vars.set(k.clone(), v.clone());
         }
     }
-    vars.set("case_uid", format!("{}-{index}", tr.run_id));
+    vars.set("case_uid", format!("{}-{}-{index}", tr.run_id, tr.index));
     vars
 }
 
