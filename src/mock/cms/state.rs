@@ -128,6 +128,9 @@ pub(crate) struct Execution {
     pub skipped: u32,
 }
 
+// Executions are the bulk of the store (a million per project): keep them at 40 bytes.
+const _: () = assert!(std::mem::size_of::<Execution>() <= 40);
+
 impl Execution {
     /// Arrives at node `i` of `nodes` (the template caps them at 20): its outcome decides
     /// the status. Without nodes the execution just runs.
