@@ -398,6 +398,8 @@ mod tests {
             response_headers: Vec::new(),
             requires: Vec::new(),
             errors: Default::default(),
+            family: None,
+            doc_gaps: Vec::new(),
             file: "x.yaml".into(),
         });
         let req = PlannedRequest {

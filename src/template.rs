@@ -33,7 +33,7 @@ pub enum TemplateError {
 pub const RESERVED: &[(&str, &str)] = &[
     ("project_id", "the target's project id"),
     ("run_id", "set once per run"),
-    ("case_uid", "set once per case"),
+    ("case_uid", "set once per case and target"),
 ];
 
 /// Whether `name` may appear in `{{name}}`: letters, digits, `_`, `-`, `.`.

@@ -22,6 +22,69 @@ fn the_shipped_suite_lints_clean() {
 }
 
 #[test]
+fn coverage_shows_all_13_operations_covered_and_lists_the_doc_gaps() {
+    let r = run(&["coverage"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let operations = [
+        "CreateWorkflow",
+        "ListWorkflow",
+        "ExecuteWorkflow",
+        "ListWorkflowExecutions",
+        "SearchWorkflowExecutionDetail",
+        "StartPausingWorkflowExecutions",
+        "StopExecution",
+        "UpdateWorkflowTriggerStatus",
+        "ListAllJobByName",
+        "ListAllScriptByName",
+        "ListAllVersionByVersionId",
+        "ListTemplateByJobId",
+        "SearchTemplateById",
+    ];
+    let (matrix, gaps) = r
+        .stdout
+        .split_once("\ndoc gaps (")
+        .expect("a doc gaps section");
+    for op in operations {
+        assert!(
+            matrix.lines().any(|l| l.starts_with(&format!("{op} "))),
+            "{op} missing: {r:?}"
+        );
+    }
+    assert!(!matrix.contains("MISSING"), "{r:?}");
+    // Silence is listed, not asserted: e.g. ListAllScriptByName documents no 400.
+    assert!(
+        gaps.contains("\nListAllScriptByName\n  - no 400 documented"),
+        "{r:?}"
+    );
+    let r = run(&["lint"]);
+    assert!(
+        r.stdout.starts_with("ok: ") && r.stdout.contains(" operations, "),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_family_no_file_defines_is_located() {
+    let s = Suite::copy();
+    s.edit(
+        "specs/stop-execution.yaml",
+        "family: cms-workflow\n",
+        "family: cms-wrokflow\n",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let file = s.specs().join("stop-execution.yaml");
+    let line = line_of(&file, "family: cms-wrokflow");
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:{line}:9: unknown family \"cms-wrokflow\"; known: cms-workflow",
+            file.display()
+        )),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn unknown_field_is_located() {
     let s = Suite::copy();
     s.edit(
@@ -147,7 +210,7 @@ fn an_uncovered_documented_code_fails_lint_and_shows_in_coverage() {
         s.schemas().to_str().unwrap(),
     ]);
     assert_eq!(r.code, 2, "{r:?}");
-    // Columns are padded to the longest operation name.
+    // Columns are padded to the longest operation name: compare the words.
     assert!(
         r.stdout
             .lines()

@@ -123,7 +123,7 @@ fn every_schema_problem_is_reported_not_just_the_first() {
 #[test]
 fn list_filter_and_json_format_work() {
     let names = listed(&["run", "--list", "StopExecution"]);
-    assert_eq!(names.len(), 7, "{names:?}");
+    assert_eq!(names.len(), 9, "{names:?}");
     let r = run(&[
         "run",
         "--exact",

@@ -159,8 +159,9 @@ fn lint(args: &LintArgs) -> Result<ExitCode, Error> {
     if !gaps.is_empty() {
         return Err(Error::Gaps(gaps));
     }
+    let doc_gaps: usize = plan.operations.iter().map(|op| op.doc_gaps.len()).sum();
     println!(
-        "ok: {} operations, {} cases, {}/{} documented responses covered",
+        "ok: {} operations, {} cases, {}/{} documented responses covered, {doc_gaps} doc gaps recorded",
         plan.operations.len(),
         plan.cases.len(),
         cells.len(),
@@ -173,6 +174,7 @@ fn show_coverage(suite: &SuiteArgs) -> Result<ExitCode, Error> {
     let plan = load(suite)?;
     let cells = coverage::matrix(&plan);
     print!("{}", coverage::render(&cells));
+    print!("{}", coverage::render_gaps(&plan));
     let missing = cells.iter().filter(|c| c.cases.is_empty()).count();
     if missing > 0 {
         eprintln!("error: {missing} documented response(s) have no case (marked MISSING)");

@@ -27,7 +27,7 @@ use crate::report::junit::JunitReporter;
 use crate::report::redact::Redactor;
 use crate::report::text::clip;
 use crate::report::{Event, Reporter, Reporters, RunFinished, RunInfo, TargetInfo};
-use crate::runner::{self, RunContext, Shard, TargetRun, TrialOptions};
+use crate::runner::{self, Preflight, RunContext, Shard, TargetRun, TrialOptions};
 use crate::schema::SchemaRegistry;
 use crate::spec::SpecFile;
 use crate::target::{Target, TargetArgs};
@@ -217,13 +217,20 @@ fn execute(
         baseline: Arc::new(baseline(args, &targets, &plans)?),
     };
     let (runs, info) = target_runs(targets, &plans, runtime, &shared)?;
+    let mut missing = Vec::new();
     for (plan, tr) in plans.iter().zip(&runs) {
-        if let Some(refused) = runtime.block_on(tr.preflight(plan)) {
-            return Err(refused_error(tr, refused));
+        match runtime.block_on(tr.preflight(plan)) {
+            Preflight::Refused(refused) => return Err(refused_error(tr, refused)),
+            Preflight::Missing(warning) => missing.push((Arc::clone(tr), warning)),
+            Preflight::Fine => {}
         }
     }
     interrupt.register(&runs);
     reporters.emit(&Event::RunStarted(&info));
+    // After run_started: reporters learn the targets from it.
+    for (tr, warning) in missing {
+        tr.warn(warning);
+    }
     let pairs: Vec<(Arc<Plan>, Arc<TargetRun>)> =
         plans.into_iter().zip(runs.iter().cloned()).collect();
     let opts = TrialOptions {
@@ -383,7 +390,32 @@ fn plans(suite: &SuiteArgs, targets: &[Target]) -> Result<Vec<Arc<Plan>>, Error>
         built.push((names, Arc::clone(&p)));
         out.push(p);
     }
+    for (t, p) in targets.iter().zip(&out) {
+        check_families(t, p)?;
+    }
     Ok(out)
+}
+
+/// A family a target declares must be one the suite knows: a typo would silently
+/// ignore the real family's cases.
+fn check_families(t: &Target, plan: &Plan) -> Result<(), Error> {
+    let unknown = t
+        .families
+        .iter()
+        .flatten()
+        .find(|f| !plan.families.contains_key(*f));
+    match unknown {
+        None => Ok(()),
+        Some(f) => Err(Error::Usage(format!(
+            "{}unknown API family {f:?}; the suite's families: {}",
+            if t.name.is_empty() {
+                String::new()
+            } else {
+                format!("target {}: ", t.name)
+            },
+            plan.families.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))),
+    }
 }
 
 fn plan_for(

@@ -23,6 +23,12 @@ pub(crate) enum Op {
     SearchWorkflowExecutionDetail,
     StopExecution,
     UpdateWorkflowTriggerStatus,
+    StartPausingWorkflowExecutions,
+    ListAllJobByName,
+    ListAllScriptByName,
+    ListAllVersionByVersionId,
+    ListTemplateByJobId,
+    SearchTemplateById,
 }
 
 /// An error answer in the AOM shape.
@@ -65,13 +71,29 @@ impl ApiError {
         )
     }
 
-    /// Documented 500; ListWorkflowExecutions documents its own message.
+    /// Documented 500s: the script operations have their own code, ListWorkflowExecutions
+    /// its own message (used for the other execution-level operation too).
     pub fn internal(op: Op) -> Self {
-        let msg = match op {
-            Op::ListWorkflowExecutions => "execution internal server error.",
-            _ => "workflow internal server error.",
+        let (code, msg) = match op {
+            Op::ListAllScriptByName | Op::ListAllVersionByVersionId => {
+                ("AOM.31002005", "script internal server error.")
+            }
+            Op::ListWorkflowExecutions | Op::StartPausingWorkflowExecutions => {
+                ("AOM.31001405", "execution internal server error.")
+            }
+            _ => ("AOM.31001405", "workflow internal server error."),
         };
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "AOM.31001405", msg)
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, code, msg)
+    }
+
+    /// SearchTemplateById for an id that names no template: the docs give no 404 (nor
+    /// any code), so the mock's own.
+    pub fn template_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "MOCK.TEMPLATE_NOT_FOUND",
+            "No execution plan (template) has this id in this project.",
+        )
     }
 
     pub fn invalid_parameter(msg: impl Into<Cow<'static, str>>) -> Self {

@@ -7,11 +7,13 @@
 //! Content-Type check, project grants, JSON bodies), `auth.rs` (token and AK/SK
 //! verification, body buffering), `errors.rs` (error bodies), `fault.rs`
 //! (`X-Aom-Mock-Fault`), `control.rs` (`/_mock/…`), `cli.rs` (`aom-conformance mock`).
-//! Families: `cms/` (CMS workflows: handlers in `mod.rs`, the store in `state.rs`, request
-//! bodies in `model.rs`, response bodies in `views.rs`); `prometheus/` (the PromQL query
-//! API over synthetic series: routes and handlers in `mod.rs`, the series in `series.rs`,
-//! the evaluator in `eval.rs`/`ops.rs`/`value.rs`). `docs/mock.md` is the user-facing
-//! description.
+//! Families: `cms/` (CMS workflows, all 13 operations: routes and path parameters in
+//! `mod.rs`, workflow and execution handlers in `handlers.rs`, the store in `state.rs`,
+//! request bodies in `model.rs`, response bodies in `views.rs`; the read-only catalogue of
+//! jobs, execution plans, scripts and versions in `catalog/`); `prometheus/` (the PromQL
+//! query API over synthetic series: routes and handlers in `mod.rs`, the series in
+//! `series.rs`, the evaluator in `eval.rs`/`ops.rs`/`value.rs`). `docs/mock.md` is the
+//! user-facing description, with every operation.
 //!
 //! # Operations
 //!
@@ -22,8 +24,10 @@
 //! | ExecuteWorkflow | `POST workflow/{workflow_id}/executions` | `{"execution_id":…}` |
 //! | ListWorkflowExecutions | `GET workflow/{workflow_id}/executions` | top-level array, newest first |
 //! | SearchWorkflowExecutionDetail | `GET workflow/{workflow_id}/executions/{execution_id}/status` | the execution |
+//! | StartPausingWorkflowExecutions | `POST workflow/{workflow_id}/executions/{execution_id}/operation?action=…&node_id=…` | `{"result":"success"}` |
 //! | StopExecution | `POST workflow/{workflow_id}/executions/{execution_id}/terminate` | `{"result":"success"}` |
 //! | UpdateWorkflowTriggerStatus | `PUT workflow/{workflow_id}/trigger/action?action=enable\|disable` | `{"result":"success"}` |
+//! | ListAllJobByName, ListAllScriptByName, ListAllVersionByVersionId, ListTemplateByJobId, SearchTemplateById | see `cms/catalog/mod.rs` | the seeded catalogue |
 //!
 //! # Choices where the documentation is silent
 //!
@@ -37,15 +41,21 @@
 //!   (the response tables; some doc examples use `error_message` and a string). Documented
 //!   codes are used where documented; everything else has a `MOCK.*` code so nobody
 //!   mistakes it for a real AOM code.
-//! * An execution starts as `executing` and never finishes on its own (tests stay
-//!   deterministic); StopExecution turns it into `cancel` and sets `end_time` (0 while
-//!   running) and `last_update_time`. Times are UTC milliseconds.
+//! * An execution runs its workflow's nodes (those of the seeded execution plan it was
+//!   created from; none otherwise): it stops `executing` at a node that runs, `pausing` at
+//!   one that pauses, `fail` at one that fails, and never moves on its own (tests stay
+//!   deterministic). StartPausingWorkflowExecutions continues a paused node, restarts or
+//!   skips a failed one (the current node only; otherwise 400 `AOM.31001418`).
+//!   StopExecution turns an `executing` or `pausing` execution into `cancel` and sets
+//!   `end_time` (0 until it ends) and `last_update_time`. Times are UTC milliseconds.
 //! * Unknown workflow or execution, in every operation that names one (ListWorkflowExecutions
 //!   and ExecuteWorkflow included): 404 `AOM.31001306` "Execution not exist. recordInfo is not
 //!   exist.". Ids the mock did not issue are unknown.
 //! * StopExecution on an execution that is no longer running: 400 `AOM.31001418`.
-//! * 500 (fault `internal-error` only): `AOM.31001405` with "execution internal server
-//!   error." for ListWorkflowExecutions and "workflow internal server error." elsewhere.
+//! * 500 (fault `internal-error` only): `AOM.31002005` "script internal server error." for
+//!   the script operations; `AOM.31001405` with "execution internal server error." for
+//!   ListWorkflowExecutions and StartPausingWorkflowExecutions, "workflow internal server
+//!   error." elsewhere.
 //! * Store full: 409 `MOCK.QUOTA_EXCEEDED` ([`MockConfig::max_workflows_per_project`],
 //!   [`MockConfig::max_executions_per_workflow`], [`MockConfig::max_executions_per_project`];
 //!   each workflow stores at most 64 KiB of `input`/`tags`). Projects exist only for project

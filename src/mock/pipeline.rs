@@ -69,13 +69,14 @@ pub(crate) async fn stamp(State(app): State<Arc<App>>, mut req: Request, next: N
     response
 }
 
-/// A path with an empty segment (`workflow//executions`, `/v1//cms/…`) is no AOM path, but
-/// the router matches a path parameter against the empty string, which would make it a
-/// known path with an invalid parameter (400) or a wrong method (405). Every route ends in a
-/// literal segment, so `//` is the only way to spell an empty segment that could match.
-/// Runs after routing but before authentication, like the router's own 404.
+/// A path with an empty segment (`workflow//executions`, `/v1//cms/…`, or a trailing `/`
+/// as in `template/`) is no AOM path, but the router matches a path parameter against the
+/// empty string, which would make it a known path with an invalid parameter (400) or a
+/// wrong method (405). Runs after routing but before authentication, like the router's
+/// own 404.
 pub(crate) async fn reject_empty_segments(req: Request, next: Next) -> Response {
-    if req.uri().path().contains("//") {
+    let path = req.uri().path();
+    if path.contains("//") || (path.len() > 1 && path.ends_with('/')) {
         return ApiError::route_not_found().into_response();
     }
     next.run(req).await

@@ -6,7 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::compile::{CaseScope, Planner};
-use super::operation::{Answers, answers, check_capabilities, operations as file_operations};
+use super::operation::{
+    Answers, answers, check_capabilities, families, operations as file_operations,
+};
 use super::setup::{Expansion, StepCx};
 use super::{OpCleanup, Operation, Plan, PlannedCase, PlannedRequest};
 use crate::schema::SchemaRegistry;
@@ -25,6 +27,7 @@ pub fn build(
 ) -> Result<Plan, Diagnostics> {
     let mut diags = Diagnostics::default();
     let answers = answers(files, schemas, &mut diags);
+    let families = families(files, &mut diags);
     let (per_file, ops) = operations(files, schemas, &answers, &mut diags);
     let fixtures = fixtures(files, &mut diags);
     check_file_variables(files, &mut diags);
@@ -43,6 +46,7 @@ pub fn build(
     }
     .all(files, &per_file, &mut diags);
     diags.into_result().map(|()| Plan {
+        families,
         operations: per_file.into_iter().flatten().collect(),
         cases,
         cleanups,

@@ -88,3 +88,29 @@ pub fn render(cells: &[Cell]) -> String {
     );
     out
 }
+
+/// Each operation's `doc_gaps:` (what its documentation does not say), after the matrix:
+/// silence is listed as such, never turned into a case.
+pub fn render_gaps(plan: &Plan) -> String {
+    let mut out = String::new();
+    let ops: Vec<_> = plan
+        .operations
+        .iter()
+        .filter(|op| !op.doc_gaps.is_empty())
+        .collect();
+    if ops.is_empty() {
+        return out;
+    }
+    let total: usize = ops.iter().map(|op| op.doc_gaps.len()).sum();
+    let _ = writeln!(
+        out,
+        "\ndoc gaps ({total}: not documented, so not asserted):"
+    );
+    for op in ops {
+        let _ = writeln!(out, "{}", op.name);
+        for gap in &op.doc_gaps {
+            let _ = writeln!(out, "  - {}", gap.trim());
+        }
+    }
+    out
+}

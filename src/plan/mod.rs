@@ -14,7 +14,7 @@ mod operation;
 mod request;
 mod setup;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -65,6 +65,10 @@ pub struct Operation {
     pub requires: Vec<String>,
     /// How error bodies are checked beyond their schema.
     pub errors: ErrorConvention,
+    /// The API family the operation belongs to, if its file names one.
+    pub family: Option<String>,
+    /// What the documentation does not say (the file's `doc_gaps:`).
+    pub doc_gaps: Vec<String>,
     pub file: PathBuf,
 }
 
@@ -174,13 +178,58 @@ impl PlannedCase {
     }
 }
 
+/// Where an API family is offered (a file's `families:` entry).
+#[derive(Debug, Clone, Default)]
+pub struct FamilyInfo {
+    /// Region ids that offer it; `None`: everywhere.
+    pub regions: Option<Vec<String>>,
+}
+
+impl PlannedCase {
+    /// The families of every operation the case calls (skipped steps excepted).
+    pub fn families<'a>(
+        &'a self,
+        provided: &'a dyn Fn(&str) -> bool,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        self.setup
+            .iter()
+            .filter(|s| Self::step_runs(s, provided))
+            .map(|s| &s.request.op)
+            .chain([&self.request.op])
+            .filter_map(|op| op.family.as_deref())
+    }
+}
+
 /// The whole suite.
 #[derive(Debug, Default)]
 pub struct Plan {
+    /// API families by name.
+    pub families: BTreeMap<String, FamilyInfo>,
     pub operations: Vec<Arc<Operation>>,
     pub cases: Vec<PlannedCase>,
     /// Operation name → how to undo a successful call of it.
     pub cleanups: HashMap<String, OpCleanup>,
     /// The harmless authenticated read made once per target before any case.
     pub preflight: Option<PlannedRequest>,
+}
+
+impl Plan {
+    /// Whether an endpoint offers `family`: the target's own list when it gives one
+    /// (`families:`, `--family`); else, for a target in a region, whether the family's
+    /// `regions:` name it; else (an emulator, the mock) yes.
+    pub fn offers(
+        &self,
+        family: &str,
+        declared: Option<&BTreeSet<String>>,
+        region: Option<&str>,
+    ) -> bool {
+        if let Some(declared) = declared {
+            return declared.contains(family);
+        }
+        let regions = self.families.get(family).and_then(|f| f.regions.as_ref());
+        match (regions, region) {
+            (Some(regions), Some(region)) => regions.iter().any(|r| r == region),
+            _ => true,
+        }
+    }
 }

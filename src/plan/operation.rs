@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::compile::{check_header_names, header_checks, schema_ref, unknown};
-use super::{Alternative, Documented, Operation};
+use super::{Alternative, Documented, FamilyInfo, Operation};
 use crate::schema::SchemaRegistry;
 use crate::spec::locate::{Locator, Seg};
 use crate::spec::model::{CaseFile, Method};
 use crate::spec::{Diagnostics, SpecFile};
-use crate::target::{is_known_capability, known_capabilities};
+use crate::target::{family_name_problem, is_known_capability, known_capabilities};
 
 /// Alternative answers by name (every file's `answers:`).
 pub(super) type Answers = HashMap<String, Arc<Alternative>>;
@@ -55,6 +55,8 @@ pub(super) fn operations(
                 response_headers: header_checks(&doc.response_headers),
                 requires: doc.requires.clone(),
                 errors: doc.errors,
+                family: doc.family.clone(),
+                doc_gaps: doc.doc_gaps.clone(),
                 file: f.path.clone(),
             }
         })
@@ -135,6 +137,45 @@ pub(super) fn answers(
                 error_code: a.error_code.clone(),
             };
             out.insert(name.clone(), Arc::new(alternative));
+        }
+    }
+    out
+}
+
+/// Every file's `families:`; a name defined twice, or an operation's `family:` that no
+/// file defines, is reported.
+pub(super) fn families(
+    files: &[SpecFile],
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, FamilyInfo> {
+    let mut out = BTreeMap::new();
+    for f in files {
+        for (name, family) in &f.doc.families {
+            if let Some(problem) = family_name_problem(name) {
+                let at = f
+                    .locator
+                    .key(&[Seg::from("families"), Seg::from(name.as_str())]);
+                diags.push(at, problem);
+            }
+            let info = FamilyInfo {
+                regions: family.regions.clone(),
+            };
+            if out.insert(name.clone(), info).is_some() {
+                let at = f
+                    .locator
+                    .key(&[Seg::from("families"), Seg::from(name.as_str())]);
+                diags.push(at, format!("family \"{name}\" is already defined"));
+            }
+        }
+    }
+    for f in files {
+        let Some(name) = &f.doc.family else { continue };
+        if !out.contains_key(name) {
+            let known = out.keys().map(String::as_str);
+            diags.push(
+                f.locator.value(&[Seg::from("family")]),
+                unknown("family", name, known),
+            );
         }
     }
     out

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::compile::{Planner, check_header_names, header_checks, schema_ref, with};
 use super::{BodyTemplate, Operation, PlannedExpect, PlannedRequest};
 use crate::spec::locate::Seg;
-use crate::spec::model::{Case, QueryValue, RequestSpec, SchemaChoice};
+use crate::spec::model::{Case, CodeChoice, QueryValue, RequestSpec, SchemaChoice};
 use crate::spec::{Diagnostics, SpecFile};
 use crate::template::{Scope, Template};
 
@@ -217,10 +217,11 @@ impl Planner<'_> {
             ),
             None => documented.and_then(|d| d.schema.clone()),
         };
-        let error_code = e
-            .error_code
-            .clone()
-            .or_else(|| documented.and_then(|d| d.error_code.clone()));
+        let error_code = match &e.error_code {
+            Some(CodeChoice::Any) => None,
+            Some(CodeChoice::Code(code)) => Some(code.clone()),
+            None => documented.and_then(|d| d.error_code.clone()),
+        };
         // A case that names its own schema or error code asks for that answer only.
         let alternatives = match (&e.schema, &e.error_code, documented) {
             (None, None, Some(d)) => d.alternatives.clone(),

@@ -174,6 +174,21 @@ pub fn warning_text(target: &str, w: &Warning, r: &Redactor) -> String {
                 request_line(request, r)
             ),
         ),
+        Warning::FamilyMissing {
+            request,
+            family,
+            endpoint,
+            request_id,
+        } => (
+            request,
+            format!(
+                "{} answered 404{}: {family} is not served by {endpoint}, though the suite lists it as offered there (taken offline?); its cases will fail",
+                request_line(request, r),
+                request_id
+                    .as_deref()
+                    .map_or(String::new(), |id| format!(" [X-Request-Id: {id}]"))
+            ),
+        ),
         Warning::CleanupFailed {
             request,
             status,

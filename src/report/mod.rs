@@ -233,6 +233,15 @@ pub enum Warning {
         pattern: String,
         at: crate::spec::Location,
     },
+    /// The preflight read of an API family the endpoint should offer answered 404: the
+    /// family is not served there, and its cases will fail.
+    FamilyMissing {
+        request: Rendered,
+        family: String,
+        /// The region (or target name, or URL) said to offer it.
+        endpoint: String,
+        request_id: Option<String>,
+    },
     /// An undo did not succeed (after one retry on 429/5xx).
     CleanupFailed {
         request: Rendered,

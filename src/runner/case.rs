@@ -24,6 +24,10 @@ pub(super) async fn run(
         return (Outcome::Interrupted, None);
     }
     let provided = |v: &str| tr.target.variables.contains_key(v);
+    if let Some(family) = tr.missing_family(plan, case.families(&provided)) {
+        let reason = format!("{family} is not offered by {}", tr.target.label());
+        return (Outcome::Ignored { reason }, None);
+    }
     if let Some(missing) = case.missing_capability(&|c| tr.target.has(c), &provided) {
         let reason = format!("needs capability {missing}");
         return (Outcome::Ignored { reason }, None);
@@ -38,7 +42,8 @@ pub(super) async fn run(
 }
 
 /// The case's variables before its first step: the target's, the file's defaults, and
-/// a `case_uid` unique in the run.
+/// a `case_uid` unique in the run — per target too, since two targets may share one
+/// backend and project (what one case creates must not show in another's search).
 fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
     let mut vars = tr.vars.clone();
     for (k, v) in case.defaults.iter() {
@@ -46,7 +51,7 @@ fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
             vars.set(k.clone(), v.clone());
         }
     }
-    vars.set("case_uid", format!("{}-{index}", tr.run_id));
+    vars.set("case_uid", format!("{}-{}-{index}", tr.run_id, tr.index));
     vars
 }
 

@@ -7,7 +7,7 @@ mod case;
 mod cleanup;
 mod preflight;
 
-pub use preflight::Refused;
+pub use preflight::{Preflight, Refused};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -75,6 +75,16 @@ impl TargetRun {
         }
     }
 
+    /// The first of `families` this target's endpoint does not offer.
+    pub fn missing_family<'a>(
+        &self,
+        plan: &Plan,
+        mut families: impl Iterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        let t = &self.target;
+        families.find(|f| !plan.offers(f, t.families.as_ref(), t.region.as_deref()))
+    }
+
     /// Stops sending new requests (Ctrl-C).
     pub fn stop(&self) {
         self.stopping.send_replace(true);
@@ -112,7 +122,8 @@ impl TargetRun {
         }
     }
 
-    fn warn(&self, warning: Warning) {
+    /// Reports a warning about this target.
+    pub fn warn(&self, warning: Warning) {
         self.reporters.emit(&Event::Warning {
             target: self.index,
             warning: &warning,

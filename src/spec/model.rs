@@ -46,6 +46,18 @@ pub struct CaseFile {
     /// `create-workflow` for an operation that creates resources.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// The API family the operation belongs to (a name defined under some file's
+    /// `families:`); a target that does not offer it reports the cases ignored.
+    #[serde(default)]
+    pub family: Option<String>,
+    /// API families by name, usable from any file's `family:`: where each is offered.
+    #[serde(default)]
+    pub families: BTreeMap<String, Family>,
+    /// What the documentation does not say about this operation (no status table, no
+    /// error code, no limit): listed by `coverage` so nobody mistakes silence for a
+    /// contract.
+    #[serde(default)]
+    pub doc_gaps: Vec<String>,
     /// Every documented status code with its body schema.
     #[serde(deserialize_with = "decimal_status_keys")]
     pub responses: BTreeMap<u16, DocumentedResponse>,
@@ -157,6 +169,21 @@ pub struct Answer {
     pub schema: Option<String>,
     #[serde(default)]
     pub error_code: Option<String>,
+}
+
+/// An API family: a group of operations a region offers together or not at all.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Family {
+    /// For people reading the file; the harness does not use it.
+    #[allow(dead_code)]
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The region ids that offer the family. A target with one of these regions (or with
+    /// no region: an emulator, the mock) runs the family's cases; another region reports
+    /// them ignored. Absent: offered everywhere.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
 }
 
 /// How an operation's error bodies are checked beyond their schema.
@@ -509,9 +536,10 @@ pub struct Expect {
     /// Body schema; defaults to the documented one for `status`. `false` disables it.
     #[serde(default)]
     pub schema: Option<SchemaChoice>,
-    /// Defaults to the documented `error_code` for `status`.
+    /// Defaults to the documented `error_code` for `status`; `false`: any code (the
+    /// documented one belongs to another cause of the same status).
     #[serde(default)]
-    pub error_code: Option<String>,
+    pub error_code: Option<CodeChoice>,
     /// A subset the body must contain (objects by key, arrays element-wise).
     #[serde(default)]
     pub body: Option<Value>,
@@ -547,6 +575,38 @@ impl<'de> Deserialize<'de> for SchemaChoice {
                     ))
                 } else {
                     Ok(SchemaChoice::Off)
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `error_code: CODE` or `error_code: false` (any code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeChoice {
+    Code(String),
+    Any,
+}
+
+impl<'de> Deserialize<'de> for CodeChoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = CodeChoice;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an error code or `false`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CodeChoice, E> {
+                Ok(CodeChoice::Code(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<CodeChoice, E> {
+                if v {
+                    Err(E::custom(
+                        "`error_code: true` means nothing; name a code or write `false`",
+                    ))
+                } else {
+                    Ok(CodeChoice::Any)
                 }
             }
         }

@@ -40,6 +40,10 @@ pub struct TargetArgs {
     /// A capability the endpoint has (repeatable; replaces the target file's list).
     #[arg(long = "capability", value_name = "NAME")]
     pub capabilities: Vec<String>,
+    /// An API family the endpoint offers (repeatable; replaces the target file's list).
+    /// Without any, the suite decides from the region.
+    #[arg(long = "family", value_name = "NAME")]
+    pub families: Vec<String>,
     /// A variable for the specs (repeatable), e.g. --var workflow_id=wf-1.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,

@@ -33,6 +33,9 @@ pub struct TargetFile {
     pub auth: Option<AuthFile>,
     #[serde(default)]
     pub capabilities: Option<Vec<String>>,
+    /// The API families this endpoint offers; absent: decided by `region`.
+    #[serde(default)]
+    pub families: Option<Vec<String>>,
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
     #[serde(default)]

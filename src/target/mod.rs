@@ -56,6 +56,17 @@ pub fn known_capabilities() -> String {
         .join(", ")
 }
 
+/// Why `name` cannot be an API family's name (`cms-workflow`), if so: it is part of
+/// ignore reasons and of target files, so a short id.
+pub fn family_name_problem(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (!ok).then(|| format!("family name {name:?} must be 1-64 lower-case letters, digits and `-`"))
+}
+
 /// How a target authenticates, before secrets are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(
@@ -97,6 +108,9 @@ pub struct Target {
     /// Set when the token must first be fetched from IAM.
     pub iam: Option<IamLogin>,
     pub capabilities: BTreeSet<String>,
+    /// The API families the endpoint offers, when the target says (`families:`,
+    /// `--family`); `None`: decided by the suite from `region`.
+    pub families: Option<BTreeSet<String>>,
     /// Values for `{{name}}` in the specs (`project_id` is always added).
     pub variables: BTreeMap<String, String>,
     /// Per-request timeout.
@@ -120,6 +134,15 @@ impl Target {
             .ok()
             .and_then(|u| u.host_str().map(is_loopback))
             .unwrap_or(false)
+    }
+
+    /// How reasons name this endpoint: its region, else its name, else its URL.
+    pub fn label(&self) -> &str {
+        match (&self.region, self.name.as_str()) {
+            (Some(region), _) => region,
+            (None, "") => &self.endpoint,
+            (None, name) => name,
+        }
     }
 
     /// All variables the specs see from this target.

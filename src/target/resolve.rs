@@ -2,14 +2,17 @@
 //! capabilities, variables, timeout, and the TLS rules (no credentials over plain http://
 //! to a remote host). Credentials themselves come from `credentials`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
 use super::args::{Env, TargetArgs, parse_duration};
 use super::credentials::{credentials, inferred_from};
 use super::file::TargetFile;
-use super::{At, Target, TargetError, is_known_capability, is_loopback, known_capabilities};
+use super::{
+    At, Target, TargetError, family_name_problem, is_known_capability, is_loopback,
+    known_capabilities,
+};
 use crate::auth::Credentials;
 use crate::auth::iam::IamLogin;
 use crate::spec::{Diagnostic, Seg, locate::Locator};
@@ -38,6 +41,7 @@ pub fn resolve(
     let project_id = project_id(args, tf, &at)?;
     let name = name(tf, path, &at)?;
     let capabilities = capabilities(args, tf, &at)?;
+    let families = families(args, tf, &at)?;
     let variables = variables(args, tf, &at)?;
     let timeout = timeout(args, tf, &at)?;
     let (credentials, iam) = credentials(tf, args, env, region.as_deref(), &at)?;
@@ -53,6 +57,7 @@ pub fn resolve(
         credentials,
         iam,
         capabilities: capabilities.into_iter().collect(),
+        families,
         variables,
         timeout,
         region,
@@ -206,6 +211,28 @@ fn capabilities(
         }
     }
     Ok(capabilities)
+}
+
+/// `--family` flags replace the file's `families:`; neither: `None`.
+fn families(
+    args: &TargetArgs,
+    tf: &TargetFile,
+    at: &At<'_>,
+) -> Result<Option<BTreeSet<String>>, TargetError> {
+    let families = if args.families.is_empty() {
+        match &tf.families {
+            Some(f) => f.clone(),
+            None => return Ok(None),
+        }
+    } else {
+        args.families.clone()
+    };
+    for (i, name) in families.iter().enumerate() {
+        if let Some(problem) = family_name_problem(name) {
+            return Err(at(&["families".into(), i.into()], problem));
+        }
+    }
+    Ok(Some(families.into_iter().collect()))
 }
 
 /// The file's variables, each `--var` overriding one. The flags' names were checked

@@ -43,7 +43,12 @@ pub(crate) struct WorkflowSpec {
     pub task_type: Option<String>,
 }
 
-fn chars_between(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+pub(crate) fn chars_between(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ApiError> {
     let len = value.chars().count();
     if (min..=max).contains(&len) {
         Ok(())
@@ -54,7 +59,7 @@ fn chars_between(field: &'static str, value: &str, min: usize, max: usize) -> Re
     }
 }
 
-fn optional(
+pub(crate) fn optional(
     field: &'static str,
     value: &Option<String>,
     min: usize,
@@ -65,7 +70,7 @@ fn optional(
         .map_or(Ok(()), |v| chars_between(field, v, min, max))
 }
 
-fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<(), ApiError> {
     if allowed.contains(&value) {
         Ok(())
     } else {

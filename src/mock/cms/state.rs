@@ -16,6 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use dashmap::DashMap;
 use parking_lot::Mutex;
 
+use super::catalog::data::{NodeSeed, Outcome};
 use super::model::WorkflowSpec;
 
 /// Milliseconds since the Unix epoch, the unit of every AOM time field.
@@ -71,10 +72,16 @@ impl IdGen {
     }
 }
 
-/// Execution status strings, lowercase as in the docs.
+/// Execution status strings, lowercase as in the docs' status enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExecStatus {
     Executing,
+    /// Waiting at a paused node for `continue`.
+    Pausing,
+    /// Stopped at a failed node, until `restart` or `skip`.
+    Fail,
+    /// Past its last node.
+    Success,
     Cancel,
 }
 
@@ -82,9 +89,28 @@ impl ExecStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ExecStatus::Executing => "executing",
+            ExecStatus::Pausing => "pausing",
+            ExecStatus::Fail => "fail",
+            ExecStatus::Success => "success",
             ExecStatus::Cancel => "cancel",
         }
     }
+
+    /// Running, or waiting at a pause: what StopExecution can terminate.
+    pub fn running(self) -> bool {
+        matches!(self, ExecStatus::Executing | ExecStatus::Pausing)
+    }
+}
+
+/// StartPausingWorkflowExecutions' `action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeAction {
+    /// Run a failed node again.
+    Restart,
+    /// Pass a failed node and go on with the next.
+    Skip,
+    /// Pass a paused node and go on with the next.
+    Continue,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -92,9 +118,35 @@ pub(crate) struct Execution {
     pub n: u64,
     pub status: ExecStatus,
     pub begin_time: i64,
-    /// 0 while running.
+    /// 0 until the execution ends (cancel or success).
     pub end_time: i64,
     pub last_update_time: i64,
+    /// The current node (index into the workflow's nodes); their count once past the
+    /// last, and 0 for a workflow without nodes.
+    pub node: u8,
+    /// Bit `i` set: node `i` was skipped.
+    pub skipped: u32,
+}
+
+// Executions are the bulk of the store (a million per project): keep them at 40 bytes.
+const _: () = assert!(std::mem::size_of::<Execution>() <= 40);
+
+impl Execution {
+    /// Arrives at node `i` of `nodes` (the template caps them at 20): its outcome decides
+    /// the status. Without nodes the execution just runs.
+    fn enter(&mut self, nodes: &[NodeSeed], i: usize, now: i64) {
+        self.node = u8::try_from(i).unwrap_or(u8::MAX);
+        self.status = match nodes.get(i).map(|n| n.outcome) {
+            None if nodes.is_empty() => ExecStatus::Executing,
+            None => {
+                self.end_time = now;
+                ExecStatus::Success
+            }
+            Some(Outcome::Runs) => ExecStatus::Executing,
+            Some(Outcome::Pauses) => ExecStatus::Pausing,
+            Some(Outcome::Fails) => ExecStatus::Fail,
+        };
+    }
 }
 
 /// What a workflow's mutex guards.
@@ -124,8 +176,20 @@ pub(crate) struct Workflow {
     /// The project's execution count, shared by its workflows (see [`Store::max_project_executions`]).
     project_executions: Arc<AtomicUsize>,
     pub spec: WorkflowSpec,
+    /// The nodes of the seeded template the workflow was created from (`template_id`);
+    /// none for any other workflow.
+    pub nodes: &'static [NodeSeed],
     pub create_time: i64,
     pub runs: Mutex<Runs>,
+}
+
+/// Why a node operation did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OperateError {
+    NotFound,
+    /// The execution is not at that node, or the node is not in a state the action
+    /// applies to (continue: paused; restart, skip: failed).
+    NotApplicable,
 }
 
 /// Why a terminate did not happen.
@@ -166,21 +230,56 @@ impl Workflow {
             })
             .map_err(|_| Full::ProjectExecutions)?;
         let n = ids.next();
-        runs.executions.push(Execution {
+        let mut execution = Execution {
             n,
             status: ExecStatus::Executing,
             begin_time: now,
             end_time: 0,
             last_update_time: now,
-        });
+            node: 0,
+            skipped: 0,
+        };
+        execution.enter(self.nodes, 0, now);
+        runs.executions.push(execution);
         Ok(n)
+    }
+
+    /// Acts on node `node_id` of execution `n`, which must be the execution's current
+    /// node and in the state `action` applies to.
+    pub fn operate(
+        &self,
+        n: u64,
+        action: NodeAction,
+        node_id: &str,
+        now: i64,
+    ) -> Result<(), OperateError> {
+        let mut runs = self.runs.lock();
+        let i = runs.position(n).ok_or(OperateError::NotFound)?;
+        let e = &mut runs.executions[i];
+        let at = usize::from(e.node);
+        if self.nodes.get(at).is_none_or(|node| node.id != node_id) {
+            return Err(OperateError::NotApplicable);
+        }
+        let now = now.max(e.begin_time);
+        match (action, e.status) {
+            (NodeAction::Continue, ExecStatus::Pausing) => e.enter(self.nodes, at + 1, now),
+            (NodeAction::Skip, ExecStatus::Fail) => {
+                e.skipped |= 1 << at.min(31);
+                e.enter(self.nodes, at + 1, now);
+            }
+            // Rerun: it fails only the first time, so now it runs.
+            (NodeAction::Restart, ExecStatus::Fail) => e.status = ExecStatus::Executing,
+            _ => return Err(OperateError::NotApplicable),
+        }
+        e.last_update_time = now;
+        Ok(())
     }
 
     pub fn terminate(&self, n: u64, now: i64) -> Result<(), TerminateError> {
         let mut runs = self.runs.lock();
         let i = runs.position(n).ok_or(TerminateError::NotFound)?;
         let execution = &mut runs.executions[i];
-        if execution.status != ExecStatus::Executing {
+        if !execution.status.running() {
             return Err(TerminateError::NotRunning);
         }
         // Never before begin_time, even if the clock stepped back.
@@ -250,6 +349,7 @@ impl Store {
         &self,
         project_id: &str,
         spec: WorkflowSpec,
+        nodes: &'static [NodeSeed],
         now: i64,
     ) -> Result<Arc<Workflow>, Full> {
         let project = self.project(project_id);
@@ -265,6 +365,7 @@ impl Store {
             project_id: project_id.to_owned(),
             project_executions: Arc::clone(&project.executions),
             spec,
+            nodes,
             create_time: now,
             runs: Mutex::new(Runs {
                 update_time: now,
@@ -320,10 +421,10 @@ mod tests {
     fn caps_are_enforced() {
         let store = Store::new(2, 2, 3);
         let p = "0123456789abcdef0123456789abcdef";
-        let wf = store.create_workflow(p, spec(), 1).unwrap();
-        let other = store.create_workflow(p, spec(), 1).unwrap();
+        let wf = store.create_workflow(p, spec(), &[], 1).unwrap();
+        let other = store.create_workflow(p, spec(), &[], 1).unwrap();
         assert_eq!(
-            store.create_workflow(p, spec(), 1).err(),
+            store.create_workflow(p, spec(), &[], 1).err(),
             Some(Full::Workflows)
         );
         let run = |w: &Workflow| {
@@ -345,7 +446,7 @@ mod tests {
     #[test]
     fn terminate_once() {
         let store = Store::new(1, 10, 100);
-        let wf = store.create_workflow("p", spec(), 5).unwrap();
+        let wf = store.create_workflow("p", spec(), &[], 5).unwrap();
         let n = wf.execute(&store.ids, 10, 100, 5).unwrap();
         assert_eq!(wf.terminate(n, 4), Ok(()));
         let e = wf.execution(n).unwrap();
@@ -355,9 +456,48 @@ mod tests {
     }
 
     #[test]
+    fn nodes_pause_fail_and_are_operated_on() {
+        use super::super::catalog::data::JOBS;
+        let store = Store::new(10, 10, 100);
+        let nodes = |job: usize, t: usize| JOBS[job].templates[t].nodes;
+        let paused = store.create_workflow("p", spec(), nodes(0, 1), 1).unwrap();
+        let n = paused.execute(&store.ids, 10, 100, 1).unwrap();
+        assert_eq!(paused.execution(n).unwrap().status, ExecStatus::Pausing);
+        let wrong = paused.operate(n, NodeAction::Restart, "confirm-restart", 2);
+        assert_eq!(wrong, Err(OperateError::NotApplicable));
+        let other_node = paused.operate(n, NodeAction::Continue, "restart-service", 2);
+        assert_eq!(other_node, Err(OperateError::NotApplicable));
+        assert_eq!(
+            paused.operate(n, NodeAction::Continue, "confirm-restart", 2),
+            Ok(())
+        );
+        let e = paused.execution(n).unwrap();
+        assert_eq!((e.status, e.node), (ExecStatus::Executing, 1));
+
+        let failing = store.create_workflow("p", spec(), nodes(1, 0), 1).unwrap();
+        let n = failing.execute(&store.ids, 10, 100, 1).unwrap();
+        assert_eq!(failing.execution(n).unwrap().status, ExecStatus::Fail);
+        assert_eq!(failing.terminate(n, 2), Err(TerminateError::NotRunning));
+        assert_eq!(
+            failing.operate(n, NodeAction::Skip, "check-disk-space", 2),
+            Ok(())
+        );
+        let e = failing.execution(n).unwrap();
+        assert_eq!((e.status, e.node, e.skipped), (ExecStatus::Executing, 1, 1));
+        let m = failing.execute(&store.ids, 10, 100, 1).unwrap();
+        assert_eq!(
+            failing.operate(m, NodeAction::Restart, "check-disk-space", 2),
+            Ok(())
+        );
+        assert_eq!(failing.execution(m).unwrap().status, ExecStatus::Executing);
+        let gone = failing.operate(m + 1000, NodeAction::Skip, "check-disk-space", 2);
+        assert_eq!(gone, Err(OperateError::NotFound));
+    }
+
+    #[test]
     fn holds_many_executions() {
         let store = Store::new(1, 1_000_000, 1_000_000);
-        let wf = store.create_workflow("p", spec(), 0).unwrap();
+        let wf = store.create_workflow("p", spec(), &[], 0).unwrap();
         let ns: Vec<u64> = (0..150_000)
             .map(|_| {
                 wf.execute(
