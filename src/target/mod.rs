@@ -23,7 +23,7 @@ mod credentials;
 mod file;
 mod resolve;
 
-pub use args::{ProcessEnv, TargetArgs};
+pub use args::{ProcessEnv, TargetArgs, parse_duration};
 pub use file::load_file;
 pub use resolve::resolve;
 
@@ -32,11 +32,19 @@ pub use resolve::resolve;
 pub const CAPABILITIES: &[(&str, &str)] = &[
     (
         "fault-injection",
-        "answers `X-Aom-Mock-Fault: internal-error` with the documented 500",
+        "answers `X-Aom-Mock-Fault: internal-error` with the documented 500 (`unavailable`: 503)",
     ),
     (
         "create-workflow",
         "the suite may create (and execute) its own workflows",
+    ),
+    (
+        "create-alarm-rules",
+        "the suite may create, update and delete its own action, mute and v4 alarm rules (named `aomc_…`, deleted when each case ends)",
+    ),
+    (
+        "push-events",
+        "the suite may report and clear its own events (there is no delete: they stay in the project's history)",
     ),
 ];
 
