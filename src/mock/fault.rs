@@ -29,6 +29,8 @@ pub(crate) struct ConnectionKill(pub Arc<Notify>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
     InternalError,
+    /// `unavailable`: the documented 503 of operations that have one.
+    Unavailable,
     Delay(Duration),
     DropConnection,
 }
@@ -36,6 +38,7 @@ enum Fault {
 fn parse(value: &str) -> Option<Fault> {
     match value.trim() {
         "internal-error" => Some(Fault::InternalError),
+        "unavailable" => Some(Fault::Unavailable),
         "drop-connection" => Some(Fault::DropConnection),
         other => {
             let ms: u64 = other.strip_prefix("delay=")?.trim().parse().ok()?;
@@ -52,14 +55,36 @@ pub(crate) struct FaultPlan {
     kill: Option<ConnectionKill>,
 }
 
+/// An injected fault that is answered with an error, for the family to shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Injected {
+    /// `internal-error`: the operation's documented 500.
+    Internal,
+    /// `unavailable`: the operation's documented 503.
+    Unavailable,
+    /// An unparseable header value.
+    Invalid(String),
+}
+
 impl FaultPlan {
     /// Runs the requested fault for `op`: returns the error to answer with, sleeps, or never
-    /// returns (the connection is being dropped).
+    /// returns (the connection is being dropped). The CMS family has no 503: `unavailable`
+    /// is its 500 there.
     pub async fn apply(self, op: Op) -> Result<(), ApiError> {
+        self.injected().await.map_err(|i| match i {
+            Injected::Internal | Injected::Unavailable => ApiError::internal(op),
+            Injected::Invalid(value) => ApiError::invalid_fault(&value),
+        })
+    }
+
+    /// Runs the requested fault: sleeps, never returns (the connection is being dropped),
+    /// or says which error to answer with.
+    pub async fn injected(self) -> Result<(), Injected> {
         match self.requested {
             None => Ok(()),
-            Some(Err(value)) => Err(ApiError::invalid_fault(&value)),
-            Some(Ok(Fault::InternalError)) => Err(ApiError::internal(op)),
+            Some(Err(value)) => Err(Injected::Invalid(value)),
+            Some(Ok(Fault::InternalError)) => Err(Injected::Internal),
+            Some(Ok(Fault::Unavailable)) => Err(Injected::Unavailable),
             Some(Ok(Fault::Delay(d))) => {
                 tokio::time::sleep(d).await;
                 Ok(())
@@ -71,7 +96,7 @@ impl FaultPlan {
                     std::future::pending().await
                 }
                 // Only reachable if the router is served without the mock's accept loop.
-                None => Err(ApiError::internal(op)),
+                None => Err(Injected::Internal),
             },
         }
     }
@@ -101,8 +126,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_three_faults() {
+    fn parses_the_faults() {
         assert_eq!(parse("internal-error"), Some(Fault::InternalError));
+        assert_eq!(parse("unavailable"), Some(Fault::Unavailable));
         assert_eq!(parse("drop-connection"), Some(Fault::DropConnection));
         assert_eq!(
             parse("delay=250"),

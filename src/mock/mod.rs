@@ -8,7 +8,8 @@
 //! verification, body buffering), `errors.rs` (error bodies), `fault.rs`
 //! (`X-Aom-Mock-Fault`), `control.rs` (`/_mock/…`), `cli.rs` (`aom-conformance mock`).
 //! Families: `cms/` (CMS workflows: handlers in `mod.rs`, the store in `state.rs`, request
-//! bodies in `model.rs`, response bodies in `views.rs`). `docs/mock.md` is the
+//! bodies in `model.rs`, response bodies in `views.rs`); `alarms/` (action and mute rules,
+//! events, v4 alarm rules: its own error shapes and per-operation guard, see its docs). `docs/mock.md` is the
 //! user-facing description.
 //!
 //! # Operations
@@ -75,6 +76,7 @@
 //!   is verified as sent, never compared with the mock's own address (it cannot know the
 //!   names clients reach it by).
 
+mod alarms;
 mod auth;
 pub mod cli;
 mod cms;
@@ -94,6 +96,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::Secret;
+pub use alarms::AlarmsConfig;
 pub use auth::{MAX_BODY_BYTES, MAX_TOKEN_LEN};
 pub use fault::{FAULT_HEADER, MAX_DELAY_MS};
 pub use pipeline::REQUEST_ID_HEADER;
@@ -137,6 +140,8 @@ pub struct MockConfig {
     /// Largest accepted distance between `X-Sdk-Date` and the clock; `None`: not checked
     /// (for fixed-date vectors).
     pub max_sdk_date_skew: Option<Duration>,
+    /// The alarm-management family's choices (delete lag, live quirks, caps).
+    pub alarms: AlarmsConfig,
 }
 
 impl Default for MockConfig {
@@ -152,6 +157,7 @@ impl Default for MockConfig {
             max_executions_per_project: 1_000_000,
             body_read_timeout: Duration::from_secs(30),
             max_sdk_date_skew: Some(Duration::from_secs(15 * 60)),
+            alarms: AlarmsConfig::default(),
         }
     }
 }
@@ -163,6 +169,8 @@ pub(crate) struct App {
     credentials: auth::Credentials,
     /// The CMS-workflow family's workflows and executions.
     cms: Store,
+    /// The alarm family's rules and events.
+    alarms: alarms::Store,
     request_ids: IdGen,
 }
 
@@ -191,6 +199,7 @@ impl MockServer {
                 config.max_executions_per_workflow,
                 config.max_executions_per_project,
             ),
+            alarms: alarms::Store::new(),
             request_ids: IdGen::new(),
             config,
         });

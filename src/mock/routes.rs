@@ -16,6 +16,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/_mock/health", get(super::control::health))
         .route("/_mock/reset", post(super::control::reset))
         .merge(super::cms::routes(&app))
+        .merge(super::alarms::routes(&app))
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .fallback(|| async { ApiError::route_not_found() })
         .layer(from_fn(reject_empty_segments))
