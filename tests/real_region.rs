@@ -216,11 +216,11 @@ fn missing_capabilities_are_ignored_with_the_reason_never_passed() {
         "{r:?}"
     );
     // Without create-workflow, every case that creates a workflow in setup is ignored too;
-    // only those needing nothing run.
+    // only those needing nothing run: 3 workflow cases and 21 read-only alarm cases.
     assert!(
         r.stdout.contains(&format!(
-            "test result: ok. 3 passed; 0 failed; {} ignored",
-            common::listed_cases(&[]).len() - 3
+            "test result: ok. 24 passed; 0 failed; {} ignored",
+            common::listed_cases(&[]).len() - 24
         )),
         "{r:?}"
     );
@@ -274,7 +274,7 @@ fn two_targets_one_run_one_suite_each() {
     for name in ["east", "west"] {
         s.write(
             &format!("{name}.yaml"),
-            &format!("name: {name}\nendpoint: {}\nproject_id: {PROJECT}\nauth: {{mode: token}}\ncapabilities: [create-workflow, fault-injection]\n", mock.url),
+            &format!("name: {name}\nendpoint: {}\nproject_id: {PROJECT}\nauth: {{mode: token}}\ncapabilities: [create-workflow, create-alarm-rules, push-events, fault-injection]\n", mock.url),
         );
     }
     let east = s.dir.path().join("east.yaml");

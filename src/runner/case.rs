@@ -38,8 +38,8 @@ pub(super) async fn run(
 }
 
 /// The case's variables before its first step: the target's, the file's defaults, a
-/// `case_uid` unique in the run (`_`-joined: AOM rule names allow letters, digits and `_`
-/// only), and `now_ms`, the case's start in Unix milliseconds (event timestamps).
+/// `case_uid` unique in the run, per target (`_`-joined: AOM rule names allow letters,
+/// digits and `_` only), and `now_ms`, the case's start in Unix milliseconds (event timestamps).
 fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
     let mut vars = tr.vars.clone();
     for (k, v) in case.defaults.iter() {
@@ -47,7 +47,8 @@ fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
             vars.set(k.clone(), v.clone());
         }
     }
-    vars.set("case_uid", format!("{}_{index}", tr.run_id));
+    // Unique per target too: two targets may share one backend.
+    vars.set("case_uid", format!("{}_{}_{index}", tr.run_id, tr.index));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
     vars.set("now_ms", now.map_or(0, |d| d.as_millis()).to_string());
     vars
