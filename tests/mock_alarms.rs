@@ -262,7 +262,7 @@ fn mute_rules_are_a_bare_array_and_answer_in_their_shape() {
     assert_eq!(boom.status, 500);
     assert_eq!(
         boom.json(),
-        json!({"error_code":"AOM.08001500","error_message":"internal server error","error_type":"INTERNAL_SERVER_ERROR","trace_id":""})
+        json!({"error_code":"AOM.08001500","error_msg":"internal server error","error_type":"INTERNAL_SERVER_ERROR","trace_id":""})
     );
 }
 
@@ -273,7 +273,7 @@ fn every_operation_answers_bad_credentials_and_foreign_projects_in_its_shape() {
         ("POST", ACTION, "AOM.0403", "error_msg"),
         ("GET", ACTION, "SVCSTG.AMS.2000051", "error_msg"),
         ("PUT", MUTE, "SVCSTG.AMS.2000051", "error_msg"),
-        ("POST", EVENTS, "AOM.0401", "error_message"),
+        ("POST", EVENTS, "AOM.0401", "error_msg"),
         ("PUT", PUSH, "MOCK.UNAUTHORIZED", "error_msg"),
         ("GET", V4, "MOCK.UNAUTHORIZED", "error_msg"),
     ];
@@ -417,7 +417,7 @@ fn events_are_reported_cleared_filtered_paged_and_time_out() {
         (bad.status, bad.json()),
         (
             400,
-            json!({"error_code":"AOM.08032002","error_message":"The request body is illegal","error_type":"SC_BAD_REQUEST"})
+            json!({"error_code":"AOM.08032002","error_msg":"The request body is illegal","error_type":"SC_BAD_REQUEST"})
         )
     );
     let bad = call(
@@ -476,7 +476,7 @@ fn statistics_are_aligned_to_step_per_severity() {
         (down.status, down.json()),
         (
             503,
-            json!({"error_code":"AOM.0503","error_message":"Server unavailable","error_type":"SC_NOT_IMPLEMENTED"})
+            json!({"error_code":"AOM.0503","error_msg":"Server unavailable","error_type":"SC_NOT_IMPLEMENTED"})
         )
     );
 }
@@ -501,7 +501,7 @@ fn v4_rule_ids_are_exact_integers_beyond_2_pow_53_and_delete_is_idempotent() {
     assert_eq!(added.status, 200);
     assert_eq!(
         added.json(),
-        json!({"error_code":"200","error_message":"success","alarm_rules":[{"alarm_rule_name":"v_1","result":"success"}]})
+        json!({"error_code":"200","error_msg":"success","alarm_rules":[{"alarm_rule_name":"v_1","result":"success"}]})
     );
     let list = call(&m, "GET", &format!("{V4}?name=v_1"), Value::Null);
     let id = list.json()["alarm_rules"][0]["alarm_rule_id"]
@@ -553,7 +553,7 @@ fn v4_rule_ids_are_exact_integers_beyond_2_pow_53_and_delete_is_idempotent() {
             (del.status, del.json()),
             (
                 200,
-                json!({"error_code":"200","error_message":"success","resources":[{"alarm_rule_name":"v_1"}]})
+                json!({"error_code":"200","error_msg":"success","resources":[{"alarm_rule_name":"v_1"}]})
             )
         );
     }

@@ -6,12 +6,16 @@
 //! |---|---|---|
 //! | action rules | `{error_code, error_msg, trace_id:""}` | `{…, error_type, trace_id:null}` |
 //! | mute rules | `{error_code, error_msg, error_type, trace_id:""}` (500 without error_type) | as action rules |
-//! | events list/count | `{error_code, error_message, error_type}` (the examples' key) | same |
+//! | events list/count | `{error_code, error_msg, error_type}` | same |
 //! | push | `{error_code, error_msg, error_type}` | mock-defined, same shape |
 //! | v4 rules | `{error_code, error_msg, error_type, trace_id:""}` | mock-defined, same shape |
 //!
-//! Documented codes are used where an operation documents one; every other code is
-//! `MOCK.*`, so nobody mistakes it for a real AOM code.
+//! The message key is always `error_msg`, as every response table says, although the
+//! events examples (and DeleteMuteRules' 500 example) write `error_message`: the official
+//! SDK reads `error_code` only next to `error_msg` (its `DefaultExceptionHandler`), so with
+//! `error_message` a client would see the status as the code and the whole body as the
+//! message. Documented codes are used where an operation documents one; every other code
+//! is `MOCK.*`, so nobody mistakes it for a real AOM code.
 
 use std::borrow::Cow;
 
@@ -83,8 +87,6 @@ pub(crate) struct AlarmError {
     pub code: Cow<'static, str>,
     pub msg: Cow<'static, str>,
     error_type: Option<&'static str>,
-    /// `error_message` instead of `error_msg` (the events examples).
-    message_key: bool,
     trace: Trace,
     /// Why, in the mock's words: sent as the `X-Aom-Mock-Detail` header, never in the
     /// body (whose message is the documented one, which clients match on).
@@ -112,7 +114,6 @@ impl AlarmError {
             code: doc.0,
             msg: doc.1,
             error_type: None,
-            message_key: family == Family::Events,
             trace,
             detail: None,
         }
@@ -207,10 +208,7 @@ impl AlarmError {
             ),
             _ => APM,
         };
-        let mut e = Self::documented(op, StatusCode::INTERNAL_SERVER_ERROR, doc);
-        // The DeleteMuteRules 500 example spells the message key as the events do.
-        e.message_key |= op == DeleteMuteRules;
-        e
+        Self::documented(op, StatusCode::INTERNAL_SERVER_ERROR, doc)
     }
 
     /// The documented 503 of the events operations (fault `unavailable`); the others
@@ -317,12 +315,7 @@ impl IntoResponse for AlarmError {
         });
         let mut body = Map::new();
         body.insert("error_code".into(), Value::from(self.code.as_ref()));
-        let key = if self.message_key {
-            "error_message"
-        } else {
-            "error_msg"
-        };
-        body.insert(key.into(), Value::from(self.msg.as_ref()));
+        body.insert("error_msg".into(), Value::from(self.msg.as_ref()));
         if let Some(t) = self.error_type {
             body.insert("error_type".into(), Value::from(t));
         }
@@ -384,11 +377,11 @@ mod tests {
         let (_, b) = body(AlarmError::invalid(Op::ListEvents, "x"));
         assert_eq!(
             b,
-            serde_json::json!({"error_code":"AOM.08032002","error_message":"The request body is illegal","error_type":"SC_BAD_REQUEST"})
+            serde_json::json!({"error_code":"AOM.08032002","error_msg":"The request body is illegal","error_type":"SC_BAD_REQUEST"})
         );
         let (s, b) = body(AlarmError::internal(Op::DeleteMuteRules));
         assert_eq!(s, 500);
-        assert_eq!(b["error_message"], "internal server error");
+        assert_eq!(b["error_msg"], "internal server error");
         let (_, b) = body(AlarmError::invalid(Op::PushEvents, "x"));
         assert_eq!(
             b,
