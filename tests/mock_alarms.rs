@@ -501,7 +501,7 @@ fn v4_rule_ids_are_exact_integers_beyond_2_pow_53_and_delete_is_idempotent() {
     assert_eq!(added.status, 200);
     assert_eq!(
         added.json(),
-        json!({"error_code":"200","error_msg":"success","alarm_rules":[{"alarm_rule_name":"v_1","result":"success"}]})
+        json!({"error_code":"200","error_message":"success","alarm_rules":[{"alarm_rule_name":"v_1","result":"success"}]})
     );
     let list = call(&m, "GET", &format!("{V4}?name=v_1"), Value::Null);
     let id = list.json()["alarm_rules"][0]["alarm_rule_id"]
@@ -553,7 +553,7 @@ fn v4_rule_ids_are_exact_integers_beyond_2_pow_53_and_delete_is_idempotent() {
             (del.status, del.json()),
             (
                 200,
-                json!({"error_code":"200","error_msg":"success","resources":[{"alarm_rule_name":"v_1"}]})
+                json!({"error_code":"200","error_message":"success","resources":[{"alarm_rule_name":"v_1"}]})
             )
         );
     }
