@@ -26,6 +26,11 @@ pub enum TemplateError {
     /// `{{env.NAME}}` with NAME unset.
     #[error("environment variable `{0}` is not set")]
     MissingEnv(String),
+    /// `{{name|json}}` anywhere but as the whole of a string in a JSON body.
+    #[error(
+        "`{{{{{0}|json}}}}` inserts a JSON value: it must be the whole of a string in a `body:` (request or expected), not part of a longer text, a path, query or header"
+    )]
+    MisplacedJson(String),
 }
 
 /// Variables the harness sets itself: a capture, `--var` or `variables:` entry of the
@@ -34,6 +39,7 @@ pub const RESERVED: &[(&str, &str)] = &[
     ("project_id", "the target's project id"),
     ("run_id", "set once per run"),
     ("case_uid", "set once per case and target"),
+    ("now_ms", "the time the case started"),
 ];
 
 /// Whether `name` may appear in `{{name}}`: letters, digits, `_`, `-`, `.`.
@@ -106,6 +112,9 @@ impl Template {
                 .find("}}")
                 .ok_or_else(|| TemplateError::Unclosed(src.to_owned()))?;
             let name = after[..end].trim();
+            if let Some(var) = json_splice_name(name) {
+                return Err(TemplateError::MisplacedJson(var.to_owned()));
+            }
             if !is_name(name) {
                 return Err(TemplateError::BadName(name.to_owned()));
             }
@@ -152,6 +161,43 @@ impl Template {
     }
 }
 
+/// `name|json` (spaces allowed around `|`) → `name`.
+fn json_splice_name(inner: &str) -> Option<&str> {
+    let (name, filter) = inner.split_once('|')?;
+    (filter.trim() == "json").then(|| name.trim())
+}
+
+/// The variable of a string that is exactly `{{name|json}}`, if it is one.
+fn whole_json_splice(s: &str) -> Option<&str> {
+    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    if inner.contains("{{") || inner.contains("}}") {
+        return None;
+    }
+    json_splice_name(inner.trim())
+}
+
+/// `"{{name|json}}"` compiled: the name must be one the scope knows.
+fn json_splice(s: &str, scope: &dyn Scope) -> Result<JsonTemplate, TemplateError> {
+    let name = whole_json_splice(s).unwrap_or(s);
+    if !is_name(name) {
+        return Err(TemplateError::BadName(name.to_owned()));
+    }
+    if !scope.knows(name) {
+        return Err(TemplateError::Unknown {
+            name: name.to_owned(),
+            known: scope.describe(),
+        });
+    }
+    Ok(JsonTemplate::Json(name.to_owned()))
+}
+
+/// The value `{{name|json}}` inserts: the variable's text read as JSON (a number
+/// captured from a response is its exact digits, so an int64 id stays exact), or the
+/// text as a string when it is not JSON.
+fn json_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
 /// Variable values at run time.
 #[derive(Debug, Clone, Default)]
 pub struct Vars(HashMap<String, String>);
@@ -171,6 +217,8 @@ impl Vars {
 pub enum JsonTemplate {
     Literal(Value),
     Str(Template),
+    /// `"{{name|json}}"`: the variable's value as JSON, not as a string.
+    Json(String),
     Array(Vec<JsonTemplate>),
     Object(Vec<(String, JsonTemplate)>),
 }
@@ -184,6 +232,9 @@ impl JsonTemplate {
             ptr: &mut String,
         ) -> Result<JsonTemplate, (String, TemplateError)> {
             Ok(match v {
+                Value::String(s) if whole_json_splice(s).is_some() => {
+                    json_splice(s, scope).map_err(|e| (ptr.clone(), e))?
+                }
                 Value::String(s) if s.contains("{{") => {
                     JsonTemplate::Str(Template::compile(s, scope).map_err(|e| (ptr.clone(), e))?)
                 }
@@ -229,6 +280,7 @@ impl JsonTemplate {
         match self {
             JsonTemplate::Literal(v) => v.clone(),
             JsonTemplate::Str(t) => Value::String(t.render(vars)),
+            JsonTemplate::Json(name) => json_value(vars.get(name).unwrap_or("")),
             JsonTemplate::Array(items) => {
                 Value::Array(items.iter().map(|t| t.render(vars)).collect())
             }
@@ -309,5 +361,40 @@ mod tests {
         assert_eq!(t.render(&vars), json!({"a": ["e-1", 2]}));
         let err = JsonTemplate::compile(&json!({"a": [0, "{{nope}}"]}), &scope).unwrap_err();
         assert_eq!(err.0, "/a/1");
+    }
+
+    #[test]
+    fn a_json_splice_inserts_the_value_exactly_and_only_as_a_whole_string() {
+        let scope = Names(&["id", "md", "name"]);
+        let t = JsonTemplate::compile(
+            &json!({"id": "{{id|json}}", "md": "{{ md | json }}", "n": "{{name|json}}", "s": "{{id}}"}),
+            &scope,
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("id", "9007199254740993");
+        vars.set("md", r#"{"k":["v",1]}"#);
+        vars.set("name", "not json");
+        let v = t.render(&vars);
+        // 2^53 + 1: a double would make it ...992.
+        assert_eq!(v["id"].as_u64(), Some(9_007_199_254_740_993));
+        assert_ne!(v["id"], json!(9_007_199_254_740_992_u64));
+        assert_eq!(serde_json::to_string(&v["id"]).unwrap(), "9007199254740993");
+        assert_eq!(v["md"], json!({"k": ["v", 1]}));
+        assert_eq!(v["n"], json!("not json"));
+        assert_eq!(v["s"], json!("9007199254740993"));
+
+        let err = |src: &str| Template::compile(src, &scope).unwrap_err().to_string();
+        assert!(
+            err("x-{{id|json}}").contains("must be the whole of a string"),
+            "{}",
+            err("x")
+        );
+        let (ptr, e) =
+            JsonTemplate::compile(&json!({"a": ["id={{id|json}}"]}), &scope).unwrap_err();
+        assert_eq!(ptr, "/a/0");
+        assert!(matches!(e, TemplateError::MisplacedJson(_)), "{e}");
+        let (_, e) = JsonTemplate::compile(&json!("{{nope|json}}"), &scope).unwrap_err();
+        assert!(matches!(e, TemplateError::Unknown { .. }), "{e}");
     }
 }

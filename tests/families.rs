@@ -73,7 +73,7 @@ fn a_region_that_offers_it_or_a_declared_family_runs_the_cases() {
 fn cms_cases() -> Vec<String> {
     common::listed_cases(&[])
         .into_iter()
-        .filter(|c| !c.contains("AomProm"))
+        .filter(|c| common::is_cms(c))
         .collect()
 }
 

@@ -81,7 +81,7 @@ impl Credentials {
 }
 
 /// Why a request was turned away here.
-enum Rejection {
+pub(crate) enum Rejection {
     /// Not an authentication failure (body too large, malformed token header): always AOM-shaped.
     Request(ApiError),
     /// Missing or wrong credentials; the detail appears only in the gateway-shaped answer.
@@ -125,8 +125,9 @@ const SINGLE_HEADERS: &[&str] = &[
 ];
 
 /// Checks the request's headers and credentials, reading the body on the way; the
-/// caller goes into the request's extensions.
-async fn admit(app: &App, req: Request) -> Result<Request, Rejection> {
+/// caller goes into the request's extensions. Families with their own error bodies call
+/// it from their own middleware and answer a [`Rejection`] in their shape.
+pub(crate) async fn admit(app: &App, req: Request) -> Result<Request, Rejection> {
     let (mut parts, body) = req.into_parts();
     check_headers(&parts.headers)?;
     let (caller, body) = if let Some(token) = parts.headers.get(AUTH_TOKEN_HEADER) {

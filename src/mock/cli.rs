@@ -70,6 +70,14 @@ pub struct MockArgs {
     /// Largest accepted distance in seconds between X-Sdk-Date and the mock's clock; 0 turns the check off.
     #[arg(long, value_name = "SECS", default_value_t = 900)]
     pub max_sdk_date_skew: u64,
+
+    /// How long a deleted action rule stays visible, in milliseconds (the live service deletes asynchronously); 0: at once.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub action_rule_delete_lag_ms: u64,
+
+    /// Answer as the live service is known to where it differs from the docs (ShowActionRule 404 for a missing rule; action rules without project_id, user_name, push_policy accepted).
+    #[arg(long)]
+    pub live_quirks: bool,
 }
 
 fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
@@ -192,6 +200,11 @@ fn build_config(args: &MockArgs) -> Result<(MockConfig, Generated), MockCliError
         body_read_timeout: MockConfig::default().body_read_timeout,
         max_sdk_date_skew: (args.max_sdk_date_skew > 0)
             .then(|| Duration::from_secs(args.max_sdk_date_skew)),
+        alarms: super::AlarmsConfig {
+            action_rule_delete_lag: Duration::from_millis(args.action_rule_delete_lag_ms),
+            live_quirks: args.live_quirks,
+            ..super::AlarmsConfig::default()
+        },
     };
     Ok((config, generated))
 }

@@ -17,7 +17,8 @@ pub(crate) async fn health() -> Response {
     Json(json!({"status": "ok"})).into_response()
 }
 
-/// `POST /_mock/reset`: forgets every workflow and execution of every project. Ids keep
+/// `POST /_mock/reset`: forgets every workflow and execution, rule and event of every
+/// project. Ids keep
 /// counting, so an id from before a reset never names something new. Without
 /// `--allow-reset` (or `--faults`) the route does not exist: 404 like any unknown path.
 pub(crate) async fn reset(State(app): State<Arc<App>>) -> Response {
@@ -25,5 +26,6 @@ pub(crate) async fn reset(State(app): State<Arc<App>>) -> Response {
         return ApiError::route_not_found().into_response();
     }
     app.cms.reset();
+    app.alarms.reset();
     Json(json!({"result": "reset"})).into_response()
 }

@@ -180,7 +180,7 @@ impl ApiError {
             StatusCode::BAD_REQUEST,
             "MOCK.INVALID_FAULT",
             format!(
-                "X-Aom-Mock-Fault {value:?} is not one of internal-error, delay=<ms> (0-600000), drop-connection."
+                "X-Aom-Mock-Fault {value:?} is not one of internal-error, unavailable, delay=<ms> (0-600000), drop-connection."
             ),
         )
     }

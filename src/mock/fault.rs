@@ -43,6 +43,18 @@ pub(crate) enum Injected {
     Timeout,
     /// `execution-error`: a documented 422 (Prometheus query).
     ExecutionError,
+    /// `unavailable`: a documented 503 of the operations that have one (alarm events);
+    /// the CMS family has none and answers its 500.
+    Unavailable,
+}
+
+/// A fault as the alarm family answers it: its 500, its 503, or an invalid fault value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FaultAnswer {
+    Internal,
+    Unavailable,
+    /// A value the family does not answer (unknown, or a status it does not document).
+    Invalid(String),
 }
 
 fn parse(value: &str) -> Option<Fault> {
@@ -50,6 +62,7 @@ fn parse(value: &str) -> Option<Fault> {
         "internal-error" => Some(Fault::Answer(Injected::InternalError)),
         "timeout" => Some(Fault::Answer(Injected::Timeout)),
         "execution-error" => Some(Fault::Answer(Injected::ExecutionError)),
+        "unavailable" => Some(Fault::Answer(Injected::Unavailable)),
         "drop-connection" => Some(Fault::DropConnection),
         other => {
             let ms: u64 = other.strip_prefix("delay=")?.trim().parse().ok()?;
@@ -74,8 +87,21 @@ impl FaultPlan {
     pub async fn apply(self, op: Op) -> Result<(), ApiError> {
         match self.run().await {
             Ok(None) => Ok(()),
-            Ok(Some((Injected::InternalError, _))) => Err(ApiError::internal(op)),
+            // The CMS family documents no 503: `unavailable` is its 500.
+            Ok(Some((Injected::InternalError | Injected::Unavailable, _))) => {
+                Err(ApiError::internal(op))
+            }
             Ok(Some((_, value))) | Err(value) => Err(ApiError::invalid_fault(&value)),
+        }
+    }
+
+    /// [`FaultPlan::run`] for the alarm family: its 500 and 503, anything else invalid.
+    pub async fn injected(self) -> Result<(), FaultAnswer> {
+        match self.run().await {
+            Ok(None) => Ok(()),
+            Ok(Some((Injected::InternalError, _))) => Err(FaultAnswer::Internal),
+            Ok(Some((Injected::Unavailable, _))) => Err(FaultAnswer::Unavailable),
+            Ok(Some((_, value))) | Err(value) => Err(FaultAnswer::Invalid(value)),
         }
     }
 

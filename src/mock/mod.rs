@@ -12,8 +12,9 @@
 //! request bodies in `model.rs`, response bodies in `views.rs`; the read-only catalogue of
 //! jobs, execution plans, scripts and versions in `catalog/`); `prometheus/` (the PromQL
 //! query API over synthetic series: routes and handlers in `mod.rs`, the series in
-//! `series.rs`, the evaluator in `eval.rs`/`ops.rs`/`value.rs`). `docs/mock.md` is the
-//! user-facing description, with every operation.
+//! `series.rs`, the evaluator in `eval.rs`/`ops.rs`/`value.rs`); `alarms/` (action and mute
+//! rules, events, v4 alarm rules: its own error shapes and per-operation guard). `docs/mock.md`
+//! is the user-facing description, with every operation.
 //!
 //! # Operations
 //!
@@ -87,6 +88,7 @@
 //!   is verified as sent, never compared with the mock's own address (it cannot know the
 //!   names clients reach it by).
 
+mod alarms;
 mod auth;
 pub mod cli;
 mod cms;
@@ -107,6 +109,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::Secret;
+pub use alarms::AlarmsConfig;
 pub use auth::{MAX_BODY_BYTES, MAX_TOKEN_LEN};
 pub use fault::{FAULT_HEADER, MAX_DELAY_MS};
 pub use pipeline::REQUEST_ID_HEADER;
@@ -150,6 +153,8 @@ pub struct MockConfig {
     /// Largest accepted distance between `X-Sdk-Date` and the clock; `None`: not checked
     /// (for fixed-date vectors).
     pub max_sdk_date_skew: Option<Duration>,
+    /// The alarm-management family's choices (delete lag, live quirks, caps).
+    pub alarms: AlarmsConfig,
 }
 
 impl Default for MockConfig {
@@ -165,6 +170,7 @@ impl Default for MockConfig {
             max_executions_per_project: 1_000_000,
             body_read_timeout: Duration::from_secs(30),
             max_sdk_date_skew: Some(Duration::from_secs(15 * 60)),
+            alarms: AlarmsConfig::default(),
         }
     }
 }
@@ -178,6 +184,8 @@ pub(crate) struct App {
     cms: Store,
     /// The Prometheus query family's synthetic series (read-only).
     prometheus: prometheus::Store,
+    /// The alarm family's rules and events.
+    alarms: alarms::Store,
     request_ids: IdGen,
 }
 
@@ -207,6 +215,7 @@ impl MockServer {
                 config.max_executions_per_project,
             ),
             prometheus: prometheus::Store::synthetic(),
+            alarms: alarms::Store::new(),
             request_ids: IdGen::new(),
             config,
         });

@@ -17,6 +17,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/_mock/reset", post(super::control::reset))
         .merge(super::cms::routes(&app))
         .merge(super::prometheus::routes(&app))
+        .merge(super::alarms::routes(&app))
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .fallback(|| async { ApiError::route_not_found() })
         .layer(from_fn(reject_empty_segments))

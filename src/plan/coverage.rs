@@ -64,7 +64,18 @@ pub fn render(cells: &[Cell]) -> String {
         .max()
         .unwrap_or(9)
         .max(9);
-    let _ = writeln!(out, "{:width$}  status  error_code      cases", "operation");
+    // As wide as the longest code (`SVCSTG.AMS.2000051`), at least the header's.
+    let codes = cells
+        .iter()
+        .filter_map(|c| c.error_code.as_ref().map(String::len))
+        .max()
+        .unwrap_or(0)
+        .max(14);
+    let _ = writeln!(
+        out,
+        "{:width$}  status  {:codes$}  cases",
+        "operation", "error_code"
+    );
     for c in cells {
         let cases = if c.cases.is_empty() {
             "MISSING".to_owned()
@@ -73,7 +84,7 @@ pub fn render(cells: &[Cell]) -> String {
         };
         let _ = writeln!(
             out,
-            "{:width$}  {:<6}  {:<14}  {}",
+            "{:width$}  {:<6}  {:<codes$}  {}",
             c.operation,
             c.status,
             c.error_code.as_deref().unwrap_or("-"),

@@ -26,7 +26,7 @@ use crate::spec::model::{AuthMode, ErrorConvention, HeaderMatch, Method};
 use crate::template::{JsonTemplate, Template};
 
 /// Variables every case has without declaring them.
-pub const BUILTINS: &[&str] = &["run_id", "case_uid"];
+pub const BUILTINS: &[&str] = &["run_id", "case_uid", "now_ms"];
 
 /// A documented response of an operation.
 #[derive(Debug)]
@@ -107,12 +107,29 @@ pub struct PlannedStep {
     pub captures: Vec<(String, String)>,
     /// Skipped when the target provides this variable.
     pub unless: Option<String>,
+    /// Repeated until one of these statuses, within a bound (`poll:`).
+    pub poll: Option<PlannedPoll>,
 }
+
+/// A step's `poll:`, checked: at most [`MAX_POLL_TRIES`] calls.
+#[derive(Debug, Clone)]
+pub struct PlannedPoll {
+    pub until: Vec<u16>,
+    pub every: std::time::Duration,
+    pub within: std::time::Duration,
+}
+
+/// The most calls one `poll:` may make (`within / every + 1`).
+pub const MAX_POLL_TRIES: u64 = 1000;
+/// The longest one `poll:` may wait.
+pub const MAX_POLL_WITHIN: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// What undoes a call of one operation (see `spec::model::Cleanup`).
 #[derive(Debug)]
 pub struct OpCleanup {
     pub captures: Vec<(String, String)>,
+    /// Captured from the JSON body of the request being undone.
+    pub from_request: Vec<(String, String)>,
     pub request: PlannedRequest,
 }
 

@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use super::compile::{CaseScope, Planner, captures, unknown, with};
-use super::{OpCleanup, Operation, PlannedStep};
+use super::{MAX_POLL_TRIES, MAX_POLL_WITHIN, OpCleanup, Operation, PlannedPoll, PlannedStep};
 use crate::spec::limits::{MAX_CASE_STEPS, MAX_SUITE_STEPS};
 use crate::spec::locate::{Location, Seg};
-use crate::spec::model::{Cleanup, Step};
+use crate::spec::model::{Cleanup, Poll, Step};
 use crate::spec::{Diagnostics, SpecFile};
 
 /// One case's setup as it is expanded: the fixtures being expanded (to find cycles), the
@@ -166,6 +166,15 @@ impl<'a> Planner<'a> {
                 ),
             );
         }
+        let poll = step.poll.as_ref().and_then(|p| {
+            if step.expect_status.is_some() {
+                cx.diags.push(
+                    f.locator.key(&with(path, &["expect_status".into()])),
+                    "a polled step ends on `poll.until_status`; drop `expect_status`",
+                );
+            }
+            poll(f, &with(path, &["poll".into()]), p, cx.diags)
+        });
         // Captures become visible to the steps after this one.
         cx.scope.captured.extend(step.capture.keys().cloned());
         if let Some(request) = request {
@@ -175,6 +184,7 @@ impl<'a> Planner<'a> {
                 expect_status: step.expect_status,
                 captures,
                 unless: step.unless.clone(),
+                poll,
             });
         }
     }
@@ -199,8 +209,62 @@ impl<'a> Planner<'a> {
         let mut scope = CaseScope::new(target_vars, &f.doc.variables);
         scope.captured.extend(op.path_params.iter().cloned());
         scope.captured.extend(c.capture.keys().cloned());
+        scope.captured.extend(c.from_request.keys().cloned());
         let captures = captures(f, &with(&path, &["capture".into()]), &c.capture, diags);
+        let at = with(&path, &["from_request".into()]);
+        let from_request = super::compile::captures(f, &at, &c.from_request, diags);
+        for var in c.from_request.keys().filter(|v| c.capture.contains_key(*v)) {
+            let message = format!("\"{var}\" is set by `capture:` too; name one of them otherwise");
+            diags.push(f.locator.key(&with(&at, &[var.as_str().into()])), message);
+        }
         let request = self.request(f, &path, cop, &c.request(), &scope, diags)?;
-        Some(OpCleanup { captures, request })
+        Some(OpCleanup {
+            captures,
+            from_request,
+            request,
+        })
     }
+}
+
+/// A step's `poll:` checked: statuses, durations, and the bounds on tries and time.
+fn poll(f: &SpecFile, path: &[Seg], p: &Poll, diags: &mut Diagnostics) -> Option<PlannedPoll> {
+    let before = diags.0.len();
+    let at = |key: &str| f.locator.value(&with(path, &[key.into()]));
+    if p.until_status.is_empty() {
+        diags.push(
+            at("until_status"),
+            "`until_status` needs at least one status",
+        );
+    }
+    for (i, s) in p.until_status.iter().enumerate() {
+        if !(100..=599).contains(s) {
+            let p = with(path, &["until_status".into(), i.into()]);
+            diags.push(f.locator.value(&p), format!("{s} is not an HTTP status"));
+        }
+    }
+    let mut duration = |key: &str, text: &str| {
+        crate::target::parse_duration(text)
+            .map_err(|e| diags.push(at(key), e))
+            .ok()
+    };
+    let (every, within) = (duration("every", &p.every), duration("within", &p.within));
+    let (every, within) = (every?, within?);
+    if within > MAX_POLL_WITHIN {
+        let message = format!("a poll waits at most {}m", MAX_POLL_WITHIN.as_secs() / 60);
+        diags.push(at("within"), message);
+    } else if within < every {
+        diags.push(
+            at("within"),
+            "`within` is shorter than `every`: the call would never be repeated",
+        );
+    } else if within.as_millis() / every.as_millis().max(1) >= u128::from(MAX_POLL_TRIES) {
+        let message =
+            format!("`within` / `every` allows more than {MAX_POLL_TRIES} calls; poll less often");
+        diags.push(at("every"), message);
+    }
+    (diags.0.len() == before).then(|| PlannedPoll {
+        until: p.until_status.clone(),
+        every,
+        within,
+    })
 }

@@ -170,7 +170,7 @@ pub fn warning_text(target: &str, w: &Warning, r: &Redactor) -> String {
         } => (
             request,
             format!(
-                "cannot undo {} (answered {status}): nothing at {pointer} in the response",
+                "cannot undo {} (answered {status}): nothing at {pointer} in the response (or, for `from_request`, in the request)",
                 request_line(request, r)
             ),
         ),

@@ -78,6 +78,19 @@ fn setup_cause(operation: &str, cause: &SetupCause, response: Option<&Response>)
         SetupCause::Capture { variable, pointer } => {
             format!("cannot capture `{variable}`: nothing at {pointer} in the response")
         }
+        SetupCause::PollEnded {
+            until,
+            tries,
+            within,
+        } => {
+            let until: Vec<String> = until.iter().map(u16::to_string).collect();
+            let got = response.map_or(0, |r| r.status);
+            format!(
+                "{operation} still answered {got} after {tries} calls in {:?}, polled until status {}",
+                within,
+                until.join(" or ")
+            )
+        }
     }
 }
 

@@ -148,6 +148,12 @@ pub enum SetupCause {
         variable: String,
         pointer: String,
     },
+    /// A `poll:` step never answered one of `until` in `tries` calls within `within`.
+    PollEnded {
+        until: Vec<u16>,
+        tries: u32,
+        within: std::time::Duration,
+    },
 }
 
 /// How a failure is classed for CI: a contract mismatch is a test *failure*; anything

@@ -8,7 +8,7 @@ use super::capture::capture;
 use super::{CallError, TargetRun};
 use crate::check;
 use crate::http::{Rendered, Response};
-use crate::plan::{Plan, PlannedCase, PlannedStep};
+use crate::plan::{Plan, PlannedCase, PlannedPoll, PlannedStep};
 use crate::report::{Exchange, Failure, Outcome, Problem, SetupCause};
 use crate::template::Vars;
 
@@ -41,9 +41,9 @@ pub(super) async fn run(
     result
 }
 
-/// The case's variables before its first step: the target's, the file's defaults, and
-/// a `case_uid` unique in the run — per target too, since two targets may share one
-/// backend and project (what one case creates must not show in another's search).
+/// The case's variables before its first step: the target's, the file's defaults, a
+/// `case_uid` unique in the run, per target (`_`-joined: AOM rule names allow letters,
+/// digits and `_` only), and `now_ms`, the case's start in Unix milliseconds (event timestamps).
 fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
     let mut vars = tr.vars.clone();
     for (k, v) in case.defaults.iter() {
@@ -51,7 +51,10 @@ fn case_vars(case: &PlannedCase, index: usize, tr: &TargetRun) -> Vars {
             vars.set(k.clone(), v.clone());
         }
     }
-    vars.set("case_uid", format!("{}-{}-{index}", tr.run_id, tr.index));
+    // Unique per target too: two targets may share one backend.
+    vars.set("case_uid", format!("{}_{}_{index}", tr.run_id, tr.index));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    vars.set("now_ms", now.map_or(0, |d| d.as_millis()).to_string());
     vars
 }
 
@@ -109,7 +112,13 @@ async fn setup_step(
     vars: &mut Vars,
     cleanups: &mut Vec<u64>,
 ) -> Result<(), Outcome> {
-    let (request, sent) = tr.call(plan, &step.request, vars, cleanups).await;
+    let (request, sent, tries) = match &step.poll {
+        None => {
+            let (request, sent) = tr.call(plan, &step.request, vars, cleanups).await;
+            (request, sent, 1)
+        }
+        Some(poll) => polled(plan, step, poll, tr, vars, cleanups).await,
+    };
     let fail = |request: Rendered, cause: SetupCause, response: Option<Response>| {
         let problem = Problem::Setup {
             step: i,
@@ -125,13 +134,21 @@ async fn setup_step(
         Err(CallError::Interrupted) => return Err(Outcome::Interrupted),
         Err(CallError::Transport(e)) => return Err(fail(request, SetupCause::Transport(e), None)),
     };
-    let ok = match step.expect_status {
-        Some(s) => response.status == s,
-        None => (200..300).contains(&response.status),
+    let ok = match (&step.poll, step.expect_status) {
+        (Some(p), _) => p.until.contains(&response.status),
+        (None, Some(s)) => response.status == s,
+        (None, None) => (200..300).contains(&response.status),
     };
     if !ok {
-        let cause = SetupCause::Status {
-            wanted: step.expect_status,
+        let cause = match &step.poll {
+            Some(p) => SetupCause::PollEnded {
+                until: p.until.clone(),
+                tries,
+                within: p.within,
+            },
+            None => SetupCause::Status {
+                wanted: step.expect_status,
+            },
         };
         return Err(fail(request, cause, Some(response)));
     }
@@ -154,6 +171,33 @@ async fn setup_step(
         };
         fail(request, cause, Some(response))
     })
+}
+
+/// A `poll:` step: the call repeated every `poll.every` until it answers one of
+/// `poll.until` or another try would end after `poll.within`. The last call and answer,
+/// and how many calls were made; a transport error or an interrupt ends it at once.
+async fn polled(
+    plan: &Plan,
+    step: &PlannedStep,
+    poll: &PlannedPoll,
+    tr: &TargetRun,
+    vars: &Vars,
+    cleanups: &mut Vec<u64>,
+) -> (Rendered, Result<Response, CallError>, u32) {
+    let deadline = tokio::time::Instant::now() + poll.within;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let (request, sent) = tr.call(plan, &step.request, vars, cleanups).await;
+        let done = sent.as_ref().is_ok_and(|r| poll.until.contains(&r.status));
+        let out_of_time = tokio::time::Instant::now() + poll.every > deadline;
+        if done || sent.is_err() || out_of_time {
+            return (request, sent, tries);
+        }
+        if !tr.pause(poll.every).await {
+            return (request, Err(CallError::Interrupted), tries);
+        }
+    }
 }
 
 fn failed(request: Rendered, problem: Problem) -> Outcome {

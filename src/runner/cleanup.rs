@@ -57,7 +57,11 @@ impl TargetRun {
             v.set(name.clone(), t.render(vars));
         }
         let body = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-        if let Err((_, pointer)) = capture(&body, &undo.captures, &mut v) {
+        let sent_body = sent.body.as_deref().unwrap_or_default();
+        let sent_body = serde_json::from_slice(sent_body).unwrap_or(Value::Null);
+        let captured = capture(&body, &undo.captures, &mut v)
+            .and_then(|()| capture(&sent_body, &undo.from_request, &mut v));
+        if let Err((_, pointer)) = captured {
             self.warn(Warning::CannotUndo {
                 request: sent.clone(),
                 status: resp.status,

@@ -122,6 +122,18 @@ impl TargetRun {
         }
     }
 
+    /// Waits `d`, unless the run is interrupted first: false then.
+    async fn pause(&self, d: std::time::Duration) -> bool {
+        let mut stop = self.stopping.subscribe();
+        if *stop.borrow_and_update() {
+            return false;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(d) => true,
+            _ = stop.wait_for(|s| *s) => false,
+        }
+    }
+
     /// Reports a warning about this target.
     pub fn warn(&self, warning: Warning) {
         self.reporters.emit(&Event::Warning {

@@ -341,6 +341,20 @@ pub struct Step {
     /// otherwise capture (e.g. a QA-provided `workflow_id` instead of a new workflow).
     #[serde(default)]
     pub unless: Option<String>,
+    /// Repeat the call until it answers one of `until_status`: for operations the
+    /// endpoint completes asynchronously (a delete that takes effect later).
+    #[serde(default)]
+    pub poll: Option<Poll>,
+}
+
+/// A bounded repeat of one setup call: every `every`, for at most `within`, until the
+/// answer's status is one of `until_status`. Durations as `500ms`, `2s`, `5m`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Poll {
+    pub until_status: Vec<u16>,
+    pub every: String,
+    pub within: String,
 }
 
 /// An operation's cleanup: `capture` from the answer that started something, then
@@ -355,6 +369,10 @@ pub struct Cleanup {
     pub call: String,
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// `variable: /json/pointer` into the JSON body of the request being undone: for
+    /// operations that answer without a body (the created thing is named in the request).
+    #[serde(default)]
+    pub from_request: BTreeMap<String, String>,
     #[serde(default)]
     pub path: BTreeMap<String, String>,
     #[serde(default)]
@@ -402,6 +420,7 @@ impl Step {
             || self.expect_status.is_some()
             || !self.capture.is_empty()
             || self.unless.is_some()
+            || self.poll.is_some()
     }
 }
 

@@ -23,7 +23,7 @@ mod credentials;
 mod file;
 mod resolve;
 
-pub use args::{ProcessEnv, TargetArgs};
+pub use args::{ProcessEnv, TargetArgs, parse_duration};
 pub use file::load_file;
 pub use resolve::resolve;
 
@@ -32,7 +32,7 @@ pub use resolve::resolve;
 pub const CAPABILITIES: &[(&str, &str)] = &[
     (
         "fault-injection",
-        "answers `X-Aom-Mock-Fault` with the documented error: `internal-error` 500 (CMS), `timeout` 503 and `execution-error` 422 (Prometheus query)",
+        "answers `X-Aom-Mock-Fault` with the documented error: `internal-error` 500 (CMS, alarms), `timeout` 503 and `execution-error` 422 (Prometheus query), `unavailable` 503 (alarm events)",
     ),
     (
         "create-workflow",
@@ -41,6 +41,14 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
     (
         "reference-mock",
         "answers as the reference mock where the documentation is silent, and serves its synthetic series (docs/mock.md)",
+    ),
+    (
+        "create-alarm-rules",
+        "the suite may create, update and delete its own action, mute and v4 alarm rules (named `aomc_…`, deleted when each case ends)",
+    ),
+    (
+        "push-events",
+        "the suite may report and clear its own events (there is no delete: they stay in the project's history)",
     ),
 ];
 

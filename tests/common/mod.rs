@@ -207,6 +207,30 @@ pub fn listed_cases(extra: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The operations of the CMS-workflow family (the only family offered in some regions).
+pub const CMS_OPERATIONS: &[&str] = &[
+    "CreateWorkflow",
+    "ListWorkflow",
+    "UpdateWorkflowTriggerStatus",
+    "ExecuteWorkflow",
+    "ListWorkflowExecutions",
+    "SearchWorkflowExecutionDetail",
+    "StartPausingWorkflowExecutions",
+    "StopExecution",
+    "ListAllJobByName",
+    "ListTemplateByJobId",
+    "SearchTemplateById",
+    "ListAllScriptByName",
+    "ListAllVersionByVersionId",
+];
+
+/// Whether a case id (or a `test NAME … ok` line) is of a CMS-workflow operation.
+pub fn is_cms(case: &str) -> bool {
+    let name = case.strip_prefix("test ").unwrap_or(case);
+    let op = name.split(" [").next().unwrap_or("");
+    CMS_OPERATIONS.contains(&op)
+}
+
 /// A 32-character project id.
 pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 

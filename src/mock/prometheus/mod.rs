@@ -137,7 +137,7 @@ impl<S: Send + Sync> FromRequest<S> for Form {
 async fn inject(fault: FaultPlan) -> Result<(), PromError> {
     match fault.run().await {
         Ok(None) => Ok(()),
-        Ok(Some((Injected::Timeout, _))) => Err(PromError::Timeout),
+        Ok(Some((Injected::Timeout | Injected::Unavailable, _))) => Err(PromError::Timeout),
         Ok(Some((Injected::ExecutionError, _))) => Err(PromError::Execution),
         Ok(Some((Injected::InternalError, value))) | Err(value) => Err(PromError::Mock(format!(
             "X-Aom-Mock-Fault {value:?} is not one of timeout, execution-error, delay=<ms> (0-{MAX_DELAY_MS}), drop-connection."
