@@ -249,8 +249,20 @@ fn the_readme_curl_example_runs() {
 
 #[test]
 fn the_readme_endpoint_example_runs_against_the_mock() {
-    let block = readme_block(&["aom-conformance mock", "aom-conformance run", "--endpoint"]);
+    let block = readme_block(&["--token dev-token", "aom-conformance run", "--endpoint"]);
     let (ok, out) = run_script(&on_free_port(&block), Duration::from_secs(120));
     assert!(ok, "{out}");
     assert!(out.contains("test result: ok."), "{out}");
+}
+
+#[test]
+fn the_readme_aksk_and_gateway_example_runs_against_the_mock() {
+    let block = readme_block(&["--gateway-auth-errors", "aom-conformance run"]);
+    let (ok, out) = run_script(&on_free_port(&block), Duration::from_secs(120));
+    assert!(ok, "{out}");
+    assert!(out.contains("test result: ok."), "{out}");
+    assert!(
+        out.contains("answered by the API gateway (a documented alternative)"),
+        "{out}"
+    );
 }
