@@ -578,27 +578,41 @@ pub enum SchemaChoice {
 
 impl<'de> Deserialize<'de> for SchemaChoice {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = SchemaChoice;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a schema file name or `false`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<SchemaChoice, E> {
-                Ok(SchemaChoice::File(v.to_owned()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<SchemaChoice, E> {
-                if v {
-                    Err(E::custom(
-                        "`schema: true` means nothing; name a schema file or write `false`",
-                    ))
-                } else {
-                    Ok(SchemaChoice::Off)
-                }
+        let file = text_or_false(d, "schema", "a schema file name", "a schema file")?;
+        Ok(file.map_or(SchemaChoice::Off, SchemaChoice::File))
+    }
+}
+
+/// `FIELD: TEXT` or `FIELD: false`: `Some(TEXT)` or `None`; `true` is an error naming
+/// FIELD. `expected` is what the text is ("a schema file name"), `name` what to write
+/// instead of `true` ("a schema file").
+fn text_or_false<'de, D: Deserializer<'de>>(
+    d: D,
+    field: &'static str,
+    expected: &'static str,
+    name: &'static str,
+) -> Result<Option<String>, D::Error> {
+    struct V(&'static str, &'static str, &'static str);
+    impl Visitor<'_> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{} or `false`", self.1)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<String>, E> {
+            if v {
+                Err(E::custom(format!(
+                    "`{}: true` means nothing; name {} or write `false`",
+                    self.0, self.2
+                )))
+            } else {
+                Ok(None)
             }
         }
-        d.deserialize_any(V)
     }
+    d.deserialize_any(V(field, expected, name))
 }
 
 /// `error_code: CODE` or `error_code: false` (any code).
@@ -610,26 +624,8 @@ pub enum CodeChoice {
 
 impl<'de> Deserialize<'de> for CodeChoice {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = CodeChoice;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an error code or `false`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<CodeChoice, E> {
-                Ok(CodeChoice::Code(v.to_owned()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<CodeChoice, E> {
-                if v {
-                    Err(E::custom(
-                        "`error_code: true` means nothing; name a code or write `false`",
-                    ))
-                } else {
-                    Ok(CodeChoice::Any)
-                }
-            }
-        }
-        d.deserialize_any(V)
+        let code = text_or_false(d, "error_code", "an error code", "a code")?;
+        Ok(code.map_or(CodeChoice::Any, CodeChoice::Code))
     }
 }
 
@@ -709,5 +705,35 @@ pub fn trial_name_problem(what: &str, name: &str) -> Option<String> {
         ))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod text_or_false_tests {
+    use super::*;
+
+    #[test]
+    fn a_name_or_false_and_true_is_an_error_naming_the_field() {
+        let schema = |y: &str| serde_yaml::from_str::<SchemaChoice>(y);
+        assert_eq!(
+            schema("x.json").unwrap(),
+            SchemaChoice::File("x.json".into())
+        );
+        assert_eq!(schema("false").unwrap(), SchemaChoice::Off);
+        let e = schema("true").unwrap_err().to_string();
+        assert!(
+            e.contains("`schema: true` means nothing; name a schema file or write `false`"),
+            "{e}"
+        );
+        let code = |y: &str| serde_yaml::from_str::<CodeChoice>(y);
+        assert_eq!(code("AOM.1").unwrap(), CodeChoice::Code("AOM.1".into()));
+        assert_eq!(code("false").unwrap(), CodeChoice::Any);
+        let e = code("true").unwrap_err().to_string();
+        assert!(
+            e.contains("`error_code: true` means nothing; name a code or write `false`"),
+            "{e}"
+        );
+        let e = code("[1]").unwrap_err().to_string();
+        assert!(e.contains("an error code or `false`"), "{e}");
     }
 }
