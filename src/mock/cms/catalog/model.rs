@@ -193,41 +193,24 @@ pub(crate) fn select<T: Listed>(
     (total, shown)
 }
 
-impl Listed for &'static JobSeed {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn create_time(&self) -> i64 {
-        self.create_time
-    }
-    fn update_time(&self) -> i64 {
-        self.update_time
-    }
+/// The seeds that list the same way: by their own `name`, `create_time`, `update_time`.
+macro_rules! listed_by_fields {
+    ($($seed:ty),*) => {$(
+        impl Listed for &'static $seed {
+            fn name(&self) -> &str {
+                self.name
+            }
+            fn create_time(&self) -> i64 {
+                self.create_time
+            }
+            fn update_time(&self) -> i64 {
+                self.update_time
+            }
+        }
+    )*};
 }
 
-impl Listed for &'static TemplateSeed {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn create_time(&self) -> i64 {
-        self.create_time
-    }
-    fn update_time(&self) -> i64 {
-        self.update_time
-    }
-}
-
-impl Listed for &'static ScriptSeed {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn create_time(&self) -> i64 {
-        self.create_time
-    }
-    fn update_time(&self) -> i64 {
-        self.update_time
-    }
-}
+listed_by_fields!(JobSeed, TemplateSeed, ScriptSeed);
 
 /// A script version with its script. Its "name" for sorting is its version number: the
 /// versions of one script share the script's name.
