@@ -184,13 +184,11 @@ impl Client {
                 )));
             }
         };
-        let inner = reqwest::Client::builder()
+        let inner = crate::net::client_builder(endpoint, opts.insecure)
             .user_agent(concat!("aom-conformance/", env!("CARGO_PKG_VERSION")))
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(256)
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_danger_accept_invalid_certs(opts.insecure)
             .build()
             .map_err(|e| TransportError::Build(e.to_string()))?;
         Ok(Client {

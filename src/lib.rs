@@ -15,6 +15,7 @@ pub mod cli;
 mod errors;
 mod http;
 pub mod mock;
+mod net;
 mod plan;
 mod rate;
 mod report;

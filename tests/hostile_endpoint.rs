@@ -500,3 +500,44 @@ fn an_unwritable_logfile_is_bad_input_not_a_panic() {
     );
     assert!(!r.stderr.contains("panicked"), "{r:?}");
 }
+
+/// `HTTP_PROXY` & co. with `proxy` for every spelling reqwest reads.
+fn proxy_env(proxy: &str) -> Vec<(&'static str, String)> {
+    ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ALL_PROXY"]
+        .into_iter()
+        .map(|k| (k, proxy.to_owned()))
+        .collect()
+}
+
+#[test]
+fn loopback_endpoints_never_go_through_a_proxy_and_others_do() {
+    let rt = runtime();
+    let (proxy, seen) = recorder(&rt);
+    let s = Suite::copy();
+    let mut env = proxy_env(&proxy);
+    env.push(("NO_COLOR", "1".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // The embedded mock (credentials over plain http are allowed because they stay here).
+    let r = s.run(&["--exact", NO_SETUP_CASE], &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(seen.lock().is_empty(), "via the proxy: {:?}", seen.lock());
+
+    // A remote endpoint: the proxy variables are honoured, as a corporate network needs.
+    let mut remote = env.clone();
+    remote.push(("AOM_AUTH_TOKEN", TOKEN));
+    let r = run(
+        &s,
+        "http://aom.proxied.invalid",
+        &remote,
+        &["--allow-plain-http", "--exact", NO_SETUP_CASE],
+    );
+    assert_ne!(r.code, 0, "{r:?}");
+    let seen = seen.lock();
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("http://aom.proxied.invalid/")),
+        "the proxy saw {seen:?}; {r:?}"
+    );
+    assert_no_secret(&r, &s, &[TOKEN]);
+}

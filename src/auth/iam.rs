@@ -64,10 +64,8 @@ pub async fn fetch_token(
         endpoint: login.endpoint.clone(),
         reason,
     };
-    let client = reqwest::Client::builder()
+    let client = crate::net::client_builder(&login.endpoint, insecure)
         .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .tls_danger_accept_invalid_certs(insecure)
         .build()
         .map_err(|e| unreachable(e.to_string()))?;
     let body = json!({

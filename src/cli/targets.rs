@@ -207,10 +207,8 @@ async fn reachable(
     insecure: bool,
     limit: Option<&RateLimit>,
 ) -> Result<(), String> {
-    let client = reqwest::Client::builder()
+    let client = crate::net::client_builder(endpoint, insecure)
         .timeout(timeout.min(Duration::from_secs(10)))
-        .redirect(reqwest::redirect::Policy::none())
-        .tls_danger_accept_invalid_certs(insecure)
         .build()
         .map_err(|e| e.to_string())?;
     if let Some(limit) = limit {

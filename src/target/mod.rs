@@ -140,7 +140,7 @@ impl Target {
     pub fn is_loopback(&self) -> bool {
         reqwest::Url::parse(&self.endpoint)
             .ok()
-            .and_then(|u| u.host_str().map(is_loopback))
+            .and_then(|u| u.host_str().map(crate::net::is_loopback))
             .unwrap_or(false)
     }
 
@@ -168,14 +168,6 @@ impl Target {
         }
         s
     }
-}
-
-/// Whether a URL's host is this machine.
-fn is_loopback(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost")
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Why a target cannot be built. Always bad input (exit 2).

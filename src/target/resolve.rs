@@ -10,11 +10,11 @@ use super::args::{Env, TargetArgs, parse_duration};
 use super::credentials::{credentials, inferred_from};
 use super::file::TargetFile;
 use super::{
-    At, Target, TargetError, family_name_problem, is_known_capability, is_loopback,
-    known_capabilities,
+    At, Target, TargetError, family_name_problem, is_known_capability, known_capabilities,
 };
 use crate::auth::Credentials;
 use crate::auth::iam::IamLogin;
+use crate::net::is_loopback;
 use crate::spec::{Diagnostic, Seg, locate::Locator};
 
 /// Builds one target from an optional file, flags and the environment.
