@@ -81,16 +81,12 @@ def action_rules(c, client, project_id, name):
     r = c.call("ListActionRule", lambda: client.list_action_rule(ListActionRuleRequest()))
     if r is not None:
         c.check("ListActionRule parsed", any(a.rule_name == name for a in r.action_rules or []))
-    r = c.call("UpdateActionRule", lambda: client.update_action_rule(
-        UpdateActionRuleRequest(body=action_rule(name, project_id, desc="updated"))))
-    if r is not None:
-        c.check("UpdateActionRule 204", r.status_code == 204, "status=%s" % r.status_code)
+    c.call("UpdateActionRule", lambda: client.update_action_rule(
+        UpdateActionRuleRequest(body=action_rule(name, project_id, desc="updated"))), status=204)
     c.expect_error("AddActionRule again -> 400 AOM.08018012",
                    lambda: client.add_action_rule(AddActionRuleRequest(body=action_rule(name, project_id))),
                    400, "AOM.08018012")
-    r = c.call("DeleteActionRule", lambda: client.delete_action_rule(DeleteActionRuleRequest(body=[name])))
-    if r is not None:
-        c.check("DeleteActionRule 204", r.status_code == 204, "status=%s" % r.status_code)
+    c.call("DeleteActionRule", lambda: client.delete_action_rule(DeleteActionRuleRequest(body=[name])), status=204)
     time.sleep(0.5)  # the mock's delete lag (started with --action-rule-delete-lag-ms 200)
     c.expect_error("ShowActionRule deleted -> 400 AOM.08001001",
                    lambda: client.show_action_rule(ShowActionRuleRequest(rule_name=name)), 400, "AOM.08001001")
@@ -105,21 +101,15 @@ def mute_rule(name, desc=""):
 
 
 def mute_rules(c, client, name):
-    r = c.call("AddMuteRules", lambda: client.add_mute_rules(AddMuteRulesRequest(body=mute_rule(name))))
-    if r is not None:
-        c.check("AddMuteRules 204", r.status_code == 204, "status=%s" % r.status_code)
+    c.call("AddMuteRules", lambda: client.add_mute_rules(AddMuteRulesRequest(body=mute_rule(name))), status=204)
     r = c.call("ListMuteRule", lambda: client.list_mute_rule(ListMuteRuleRequest()))
     if r is not None:
         c.check("ListMuteRule top-level array parsed", isinstance(r.body, list) and any(m.name == name for m in r.body))
-    r = c.call("UpdateMuteRule", lambda: client.update_mute_rule(UpdateMuteRuleRequest(body=mute_rule(name, "updated"))))
-    if r is not None:
-        c.check("UpdateMuteRule 204", r.status_code == 204, "status=%s" % r.status_code)
+    c.call("UpdateMuteRule", lambda: client.update_mute_rule(UpdateMuteRuleRequest(body=mute_rule(name, "updated"))), status=204)
     c.expect_error("AddMuteRules again -> 400 AOM.08011001",
                    lambda: client.add_mute_rules(AddMuteRulesRequest(body=mute_rule(name))), 400, "AOM.08011001")
     delete = lambda: client.delete_mute_rules(DeleteMuteRulesRequest(body=[DeleteMuteRuleName(name=name)]))
-    r = c.call("DeleteMuteRules", delete)
-    if r is not None:
-        c.check("DeleteMuteRules 204", r.status_code == 204, "status=%s" % r.status_code)
+    c.call("DeleteMuteRules", delete, status=204)
     c.expect_error("DeleteMuteRules again -> 400 AOM.08043002", delete, 400, "AOM.08043002")
 
 
@@ -128,9 +118,7 @@ def events(c, client, resource):
     metadata = {"event_name": "sdk", "event_severity": "Info", "event_type": "event",
                 "resource_provider": "sdk", "resource_type": "check", "resource_id": resource}
     body = EventList(events=[EventModel(starts_at=now, timeout=60000, metadata=metadata, annotations={"message": "sdk"})])
-    r = c.call("PushEvents", lambda: client.push_events(PushEventsRequest(body=body)))
-    if r is not None:
-        c.check("PushEvents 204", r.status_code == 204, "status=%s" % r.status_code)
+    c.call("PushEvents", lambda: client.push_events(PushEventsRequest(body=body)), status=204)
     query = EventQueryParam2(time_range="-1.-1.60",
                              metadata_relation=[RelationModel(key="resource_id", value=[resource], relation="AND")])
     r = c.call("ListEvents", lambda: client.list_events(ListEventsRequest(limit=10, marker="0", body=query)))
@@ -140,9 +128,7 @@ def events(c, client, resource):
                                  "events=%s" % (r.events,)):
         event_id = r.events[0].id
     clear = EventList(events=[EventModel(id=event_id, ends_at=now + 1, metadata=metadata)])
-    r = c.call("PushEvents clear", lambda: client.push_events(PushEventsRequest(action="clear", body=clear)))
-    if r is not None:
-        c.check("PushEvents clear 204", r.status_code == 204, "status=%s" % r.status_code)
+    c.call("PushEvents clear", lambda: client.push_events(PushEventsRequest(action="clear", body=clear)), status=204)
     r = c.call("ListEvents history", lambda: client.list_events(ListEventsRequest(type="history_alert", body=query)))
     if r is not None:
         c.check("ListEvents history_alert", len(r.events or []) == 1 and r.events[0].ends_at > 0)

@@ -129,14 +129,15 @@ class Checks:
         sys.stdout.flush()
         return ok
 
-    def call(self, name, fn, ok=lambda r: True, detail=lambda r: ""):
-        """Run fn, expecting a 200 for which ok(response) holds; the response, or None."""
+    def call(self, name, fn, ok=lambda r: True, detail=lambda r: "", status=200):
+        """Run fn, expecting `status` (200 unless said) for which ok(response) holds; the
+        response, or None."""
         try:
             resp = fn()
         except Exception as e:  # noqa: BLE001 - report anything the SDK raises
             self.check(name, False, "unexpected %s: %s" % (type(e).__name__, e))
             return None
-        good = resp.status_code == 200 and ok(resp)
+        good = resp.status_code == status and ok(resp)
         self.check(name, good, "status=%s %s" % (resp.status_code, detail(resp)))
         return resp if good else None
 

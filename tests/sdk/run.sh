@@ -5,8 +5,9 @@
 #
 # Creates a throwaway virtual environment (AOM_SDK_VENV=DIR keeps and reuses one instead),
 # installs the pinned SDK from PyPI, builds the binary, starts `aom-conformance mock` with an
-# AK/SK pair and fault injection on a free loopback port, runs python_sdk_check.py against
-# it, and stops the mock. Exits with the check's status.
+# AK/SK pair and fault injection on a free loopback port, runs python_sdk_check.py (CMS and
+# Prometheus) and python_sdk_alarms_check.py (alarm management) against it, and stops the
+# mock. Exits 0 when both pass, else with the first failing check's status.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,7 +31,7 @@ trap cleanup EXIT
 cargo build --quiet
 
 AOM_MOCK_SK=TESTSK target/debug/aom-conformance mock --listen 127.0.0.1:0 --ak TESTAK \
-    --project-id "$PROJECT" --faults --ready-file "$scratch/url" >"$scratch/mock.log" 2>&1 &
+    --project-id "$PROJECT" --faults --action-rule-delete-lag-ms 200 --ready-file "$scratch/url" >"$scratch/mock.log" 2>&1 &
 mock_pid=$!
 for _ in $(seq 100); do
     [ -s "$scratch/url" ] && break
@@ -38,4 +39,9 @@ for _ in $(seq 100); do
 done
 [ -s "$scratch/url" ] || { cat "$scratch/mock.log" >&2; exit 3; }
 
-"$venv/bin/python" tests/sdk/python_sdk_check.py "$(tr -d '\n' <"$scratch/url")" TESTAK TESTSK "$PROJECT"
+url=$(tr -d '\n' <"$scratch/url")
+status=0
+"$venv/bin/python" tests/sdk/python_sdk_check.py "$url" TESTAK TESTSK "$PROJECT" || status=$?
+"$venv/bin/python" tests/sdk/python_sdk_alarms_check.py "$url" TESTAK TESTSK "$PROJECT" \
+    || { [ "$status" -ne 0 ] || status=$?; }
+exit "$status"
