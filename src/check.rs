@@ -401,11 +401,22 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 }
 
+/// A header's value as checked: repeated field lines are combined with `", "`, the way
+/// RFC 9110 (5.3) reads them, so a rule sees every value an endpoint sent (a second
+/// `Content-Type` makes `equals` fail instead of going unseen).
+fn header_value(resp: &Response, name: &str) -> Option<String> {
+    let mut values = resp.headers.get_all(name).iter();
+    let first = values.next()?;
+    let mut text = String::from_utf8_lossy(first.as_bytes()).into_owned();
+    for v in values {
+        text.push_str(", ");
+        text.push_str(&String::from_utf8_lossy(v.as_bytes()));
+    }
+    Some(text)
+}
+
 fn check_header(h: &HeaderCheck, resp: &Response, out: &mut Vec<Mismatch>) {
-    let actual = resp
-        .headers
-        .get(h.name.as_str())
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let actual = header_value(resp, &h.name);
     let r = &h.rule;
     let mut fail = |expected: String| {
         out.push(Mismatch::Header {
@@ -714,6 +725,40 @@ mod tests {
         assert_eq!(
             describe(&out[0], &Redactor::new(["SECRET-1".to_owned()])),
             "header content-type: expected to start with \"application/json\", got \"text/plain; k=[REDACTED]\""
+        );
+    }
+
+    #[test]
+    fn a_repeated_header_is_checked_with_all_its_values() {
+        let mut resp = response(200, "");
+        for v in ["application/json", "text/html"] {
+            resp.headers
+                .append("content-type", HeaderValue::from_static(v));
+        }
+        let rule = |m: crate::spec::model::HeaderMatch| PlannedExpect {
+            headers: vec![HeaderCheck {
+                name: "content-type".into(),
+                rule: m,
+            }],
+            ..expect(200)
+        };
+        let equals = rule(crate::spec::model::HeaderMatch {
+            equals: Some("application/json".into()),
+            ..Default::default()
+        });
+        let out = check(&equals, &resp, &Vars::default()).mismatches;
+        assert_eq!(
+            describe(&out[0], &Redactor::new(Vec::<String>::new())),
+            "header content-type: expected \"application/json\", got \"application/json, text/html\""
+        );
+        let contains = rule(crate::spec::model::HeaderMatch {
+            contains: Some("text/html".into()),
+            ..Default::default()
+        });
+        assert!(
+            check(&contains, &resp, &Vars::default())
+                .mismatches
+                .is_empty()
         );
     }
 
