@@ -20,6 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::check::Mismatch;
 use crate::http::{Rendered, Response, TransportError};
+use crate::plan::partition::Partition;
 use crate::spec::Location;
 
 /// One target of the run, as reporters see it.
@@ -58,7 +59,25 @@ impl TargetInfo {
 pub struct RunInfo {
     pub targets: Vec<TargetInfo>,
     pub started: SystemTime,
+    /// The `{{run_id}}` of the run; for a merged report, the parts' run ids joined by
+    /// `,` in part order.
     pub run_id: String,
+    /// The part of the suite this run ran (`--partition`), if it ran one.
+    pub partition: Option<Partition>,
+    /// The suite's fingerprint ([`crate::plan::partition::suite_digest`]), by which
+    /// `report merge` knows that parts come from the same suite.
+    pub suite: String,
+    /// For a report merged from parts (`report merge`): each part's run, in part order.
+    /// Empty for a run.
+    pub merged: Vec<PartRun>,
+}
+
+/// One part's run, in a merged report.
+#[derive(Debug, Clone)]
+pub struct PartRun {
+    pub run_id: String,
+    pub started: SystemTime,
+    pub partition: Option<Partition>,
 }
 
 /// A case as planned, before it runs.
