@@ -203,6 +203,11 @@ fn failure_value(f: &super::Failure, at: &crate::spec::Location, r: &Redactor) -
             .iter()
             .map(|m| json!({"kind": m.kind(), "text": super::mismatch::describe(m, r)}))
             .collect(),
+        Problem::Recorded(rec) => rec
+            .mismatches
+            .iter()
+            .map(|(kind, text)| json!({"kind": kind, "text": text}))
+            .collect(),
         _ => Vec::new(),
     };
     json!({
@@ -211,7 +216,7 @@ fn failure_value(f: &super::Failure, at: &crate::spec::Location, r: &Redactor) -
         "summary": failure::summary(f, r),
         "message": failure::render(f, at, false, r),
         "mismatches": mismatches,
-        "response_status": f.response().map(|resp| resp.status),
+        "response_status": f.response_status(),
     })
 }
 

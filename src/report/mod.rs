@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod matrix;
+pub mod merge;
 pub mod mismatch;
 pub mod redact;
 pub mod text;
@@ -148,6 +149,23 @@ pub enum Problem {
         cause: SetupCause,
         response: Option<Response>,
     },
+    /// A failure read back from a JSON report (`report merge`): only its texts are left,
+    /// already redacted and cut short when the report was written.
+    Recorded(Box<RecordedFailure>),
+}
+
+/// What a JSON report says about a failure (`schemas/run-report.schema.json`, `failure`).
+#[derive(Debug)]
+pub struct RecordedFailure {
+    pub class: FailureClass,
+    /// The JUnit failure type (`failure::kind`).
+    pub kind: &'static str,
+    pub summary: String,
+    /// The whole text, `-->` line included (`failure::render` without colours).
+    pub message: String,
+    /// Each mismatch's kind and text.
+    pub mismatches: Vec<(&'static str, String)>,
+    pub response_status: Option<u16>,
 }
 
 /// Why a setup step failed.
@@ -197,6 +215,7 @@ impl Failure {
             Problem::Mismatch { .. } => FailureClass::Mismatch,
             Problem::Transport(e) => transport(e),
             Problem::Setup { .. } => FailureClass::Setup,
+            Problem::Recorded(r) => r.class,
         }
     }
 
@@ -205,7 +224,15 @@ impl Failure {
         match &self.problem {
             Problem::Mismatch { response, .. } => Some(response),
             Problem::Setup { response, .. } => response.as_ref(),
-            Problem::Transport(_) => None,
+            Problem::Transport(_) | Problem::Recorded(_) => None,
+        }
+    }
+
+    /// The status of the answer the failure is about, if one came.
+    pub fn response_status(&self) -> Option<u16> {
+        match &self.problem {
+            Problem::Recorded(r) => r.response_status,
+            _ => self.response().map(|resp| resp.status),
         }
     }
 }
@@ -267,6 +294,9 @@ pub enum Warning {
         endpoint: String,
         request_id: Option<String>,
     },
+    /// A warning read back from a JSON report (`report merge`): its text, without the
+    /// `warning: ` prefix and target label, already redacted.
+    Recorded { message: String },
     /// An undo did not succeed (after one retry on 429/5xx).
     CleanupFailed {
         request: Rendered,

@@ -138,10 +138,7 @@ impl Target {
     /// Whether the endpoint is on this machine (`localhost`, 127.0.0.0/8, `::1`): the
     /// embedded mock, or a server a developer started, rather than someone's service.
     pub fn is_loopback(&self) -> bool {
-        reqwest::Url::parse(&self.endpoint)
-            .ok()
-            .and_then(|u| u.host_str().map(is_loopback))
-            .unwrap_or(false)
+        is_loopback_url(&self.endpoint)
     }
 
     /// How reasons name this endpoint: its region, else its name, else its URL.
@@ -171,6 +168,14 @@ impl Target {
 }
 
 /// Whether a URL's host is this machine.
+/// Whether `url` is an endpoint on this machine (`localhost`, `127.0.0.0/8`, `[::1]`).
+pub fn is_loopback_url(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(is_loopback))
+        .unwrap_or(false)
+}
+
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     h.eq_ignore_ascii_case("localhost")
