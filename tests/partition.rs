@@ -682,3 +682,87 @@ fn unreadable_and_corrupt_reports_are_located_input_errors() {
         "{r:?}"
     );
 }
+
+/// The README's CI examples: YAML that parses, a part per machine (1..=N, N as in the
+/// command), each part's command accepted by the binary, and a last job merging them.
+#[test]
+fn the_readme_ci_examples_run_every_part_and_merge_them() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let yaml: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split_once("\n```").map(|(text, _)| text))
+        .filter(|b| b.contains("report merge"))
+        .collect();
+    assert_eq!(yaml.len(), 2, "a GitHub and a GitLab example");
+    let github: serde_yaml::Value = serde_yaml::from_str(yaml[0]).unwrap();
+    let gitlab: serde_yaml::Value = serde_yaml::from_str(yaml[1]).unwrap();
+    let text = |v: &serde_yaml::Value| v.as_str().unwrap_or_default().to_owned();
+
+    let part = &github["jobs"]["part"];
+    let commands: Vec<String> = part["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|s| text(&s["run"]))
+        .filter(|r| r.contains("--partition"))
+        .collect();
+    let parts: Vec<u64> = part["strategy"]["matrix"]["part"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .collect();
+    let n = parts.len();
+    assert_eq!(parts, (1..=n as u64).collect::<Vec<_>>());
+    for m in &parts {
+        accepted(
+            &commands[0].replace("${{ matrix.part }}", &m.to_string()),
+            n,
+        );
+    }
+    let report = &github["jobs"]["report"];
+    assert_eq!(text(&report["needs"]), "part");
+    assert_eq!(text(&report["if"]), "always()");
+    assert!(
+        serde_yaml::to_string(report)
+            .unwrap()
+            .contains("report merge parts/*.json")
+    );
+
+    let job = &gitlab["conformance"];
+    let n = job["parallel"].as_u64().unwrap() as usize;
+    let script = text(&job["script"][1]);
+    for m in 1..=n {
+        accepted(
+            &script
+                .replace("${CI_NODE_INDEX}", &m.to_string())
+                .replace("${CI_NODE_TOTAL}", &n.to_string()),
+            n,
+        );
+    }
+    let report = &gitlab["conformance-report"];
+    assert_eq!(text(&report["needs"][0]), "conformance");
+    assert_eq!(text(&report["when"]), "always");
+    assert!(
+        text(&report["script"][1]).starts_with("aom-conformance report merge reports/part-*.json")
+    );
+}
+
+/// A part's command line from the README is one the binary takes, for part M of `n`
+/// (listed, not run; the example's target file is the user's own).
+fn accepted(command: &str, n: usize) {
+    let words: Vec<String> = command
+        .split_whitespace()
+        .map(|w| w.trim_matches('"').to_owned())
+        .collect();
+    assert_eq!(words[..2], ["aom-conformance", "run"], "{command}");
+    let at = words.iter().position(|w| w == "--target").unwrap();
+    let mut args: Vec<&str> = words[1..at].iter().map(String::as_str).collect();
+    args.extend(words[at + 2..].iter().map(String::as_str));
+    args.push("--list");
+    let partition = args[args.iter().position(|a| *a == "--partition").unwrap() + 1];
+    assert!(partition.ends_with(&format!("/{n}")), "{command}");
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{command}: {r:?}");
+}
