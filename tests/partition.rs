@@ -14,6 +14,10 @@ use serde_json::Value;
 const TOKEN: &str = "partition-s3cret-token-0b1c";
 const BROKEN: &str = "StopExecution [200] terminates a running execution";
 const QUARANTINED: &str = "StopExecution [404] unknown workflow id";
+/// Its setup broken, and the baseline accepts that: a known deviation.
+const DEVIATION: &str = "StopExecution [400] terminating the same execution twice";
+/// Passes although the baseline lists it: a warning.
+const FIXED: &str = "StopExecution [401] invalid credentials";
 
 fn part(scheme: &str, m: usize, n: usize) -> String {
     format!("{scheme}:{m}/{n}")
@@ -138,6 +142,12 @@ fn bad_partitions_are_usage_errors() {
     assert_eq!(r.code, 2, "{r:?}");
 }
 
+fn schema_validator() -> jsonschema::Validator {
+    let text =
+        std::fs::read_to_string(common::root().join("schemas/run-report.schema.json")).unwrap();
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
 /// The JSON lines of a report.
 fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -229,9 +239,10 @@ fn same(merged: &[String], whole: &[String], label: &str) {
     assert_eq!(merged.len(), whole.len(), "{label}");
 }
 
-/// A suite with a failing case, a quarantined case, and (through the target's
-/// capabilities) cases ignored for a missing capability; the target file for `mock`.
-fn suite_with_every_outcome(mock: &Mock) -> (Suite, PathBuf) {
+/// A suite with a failing case, a quarantined case, a known deviation, a baseline entry
+/// that is fixed (a warning), and (through the target's capabilities) cases ignored for
+/// a missing capability; the target file for `mock`, and the baseline.
+fn suite_with_every_outcome(mock: &Mock) -> (Suite, PathBuf, PathBuf) {
     let s = Suite::copy();
     s.edit(
         "specs/stop-execution.yaml",
@@ -243,6 +254,17 @@ fn suite_with_every_outcome(mock: &Mock) -> (Suite, PathBuf) {
         "  - name: unknown workflow id\n",
         "  - name: unknown workflow id\n    skip: flaky on cn-north-4 (ticket 123)\n",
     );
+    s.edit(
+        "specs/stop-execution.yaml",
+        "        expect_status: 200\n",
+        "        expect_status: 202\n",
+    );
+    s.write(
+        "baseline.yaml",
+        &format!(
+            "entries:\n  - case: \"{DEVIATION}\"\n    reason: the region answers 200 to a terminate\n  - case: \"{FIXED}\"\n    reason: was answered 403\n"
+        ),
+    );
     s.write(
         "lab.yaml",
         &format!(
@@ -251,7 +273,8 @@ fn suite_with_every_outcome(mock: &Mock) -> (Suite, PathBuf) {
         ),
     );
     let target = s.dir.path().join("lab.yaml");
-    (s, target)
+    let baseline = s.dir.path().join("baseline.yaml");
+    (s, target, baseline)
 }
 
 /// `run` of `s` on `target` with these extra arguments, writing `NAME.json` and
@@ -260,6 +283,7 @@ fn run_part(s: &Suite, target: &Path, name: &str, extra: &[&str]) -> (i32, PathB
     let json = s.dir.path().join(format!("{name}.json"));
     let xml = s.dir.path().join(format!("{name}.xml"));
     let (specs, schemas) = (s.specs(), s.schemas());
+    let baseline = s.dir.path().join("baseline.yaml");
     let mut args = vec![
         "run",
         "--specs",
@@ -268,6 +292,8 @@ fn run_part(s: &Suite, target: &Path, name: &str, extra: &[&str]) -> (i32, PathB
         schemas.to_str().unwrap(),
         "--target",
         target.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
         "--report",
         "json",
         json.to_str().unwrap(),
@@ -300,12 +326,23 @@ fn run_parts(s: &Suite, target: &Path, scheme: &str, n: usize) -> Vec<(i32, Path
 #[test]
 fn the_parts_are_the_whole_run_and_their_merge_is_its_report() {
     let mock = Mock::with_token(TOKEN);
-    let (s, target) = suite_with_every_outcome(&mock);
+    let (s, target, _) = suite_with_every_outcome(&mock);
     let (code, whole_json, whole_xml) = run_part(&s, &target, "whole", &[]);
     assert_eq!(code, 101, "the broken case fails");
     let whole = outcomes(&whole_json);
     assert_eq!(whole[BROKEN], "failed");
     assert_eq!(whole[QUARANTINED], "ignored");
+    assert_eq!(whole[DEVIATION], "known_deviation");
+    assert_eq!(whole[FIXED], "passed");
+    let warnings = |path: &Path| {
+        let all = lines(path);
+        let w: Vec<Value> = all
+            .into_iter()
+            .filter(|l| l["event"] == "warning")
+            .collect();
+        w
+    };
+    assert_eq!(warnings(&whole_json).len(), 1, "the fixed entry");
     assert!(
         whole.values().filter(|o| *o == "ignored").count() > 5,
         "{whole:?}"
@@ -365,6 +402,17 @@ fn the_parts_are_the_whole_run_and_their_merge_is_its_report() {
             assert_eq!(started["parts"].as_array().unwrap().len(), n, "{label}");
             let html = std::fs::read_to_string(&merged_html).unwrap();
             assert!(html.contains(&format!("merged from {n} parts")), "{label}");
+            let opts = roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..roxmltree::ParsingOptions::default()
+            };
+            roxmltree::Document::parse_with_options(&html, opts)
+                .unwrap_or_else(|e| panic!("{label}: the page is not well-formed: {e}"));
+            let schema = schema_validator();
+            for (i, line) in lines(&merged_json).iter().enumerate() {
+                let errors: Vec<String> = schema.iter_errors(line).map(|e| e.to_string()).collect();
+                assert!(errors.is_empty(), "{label}: line {}: {errors:?}", i + 1);
+            }
             for path in [&merged_json, &merged_xml, &merged_html] {
                 let text = std::fs::read_to_string(path).unwrap();
                 assert!(!text.contains(TOKEN), "{}: {text}", path.display());

@@ -336,3 +336,60 @@ fn combine(
     };
     Ok(Merged { info, events, end })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn end(passed: u64, failed: u64, interrupted: bool, exit_code: u8, secs: u64) -> RunFinished {
+        RunFinished {
+            passed,
+            failed,
+            ignored: 1,
+            filtered_out: 2,
+            interrupted,
+            duration: Duration::from_secs(secs),
+            exit_code,
+        }
+    }
+
+    #[test]
+    fn the_merged_run_adds_up_and_exits_as_its_most_severe_part() {
+        let (ok, failed, stopped) = (
+            end(5, 0, false, 0, 3),
+            end(4, 1, false, 101, 9),
+            end(2, 0, true, 130, 1),
+        );
+        let all = combined_end(&[&ok, &failed, &stopped]);
+        assert_eq!(
+            (
+                all.passed,
+                all.failed,
+                all.ignored,
+                all.filtered_out,
+                all.interrupted
+            ),
+            (11, 1, 3, 6, true)
+        );
+        assert_eq!(
+            all.exit_code, 130,
+            "an interrupted part wins over a failed one"
+        );
+        assert_eq!(
+            all.duration,
+            Duration::from_secs(9),
+            "the parts ran side by side"
+        );
+        assert_eq!(combined_end(&[&ok, &failed]).exit_code, 101);
+        assert_eq!(combined_end(&[&ok, &ok]).exit_code, 0);
+        // --strict-baseline: a part can fail with no failed case; its code stands.
+        let strict = end(3, 0, false, 101, 1);
+        assert_eq!(combined_end(&[&ok, &strict]).exit_code, 101);
+    }
+
+    #[test]
+    fn no_report_is_an_error_not_a_panic() {
+        assert!(matches!(merge(&[]), Err(MergeError::NoReports)));
+    }
+}
