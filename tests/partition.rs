@@ -814,3 +814,86 @@ fn accepted(command: &str, n: usize) {
     let r = run(&args);
     assert_eq!(r.code, 0, "{command}: {r:?}");
 }
+
+#[test]
+fn parts_of_a_run_on_several_targets_merge_into_its_report() {
+    let mock = Mock::with_token(TOKEN);
+    let s = Suite::copy();
+    let mut targets = Vec::new();
+    for name in ["east", "west"] {
+        s.write(
+            &format!("{name}.yaml"),
+            &format!(
+                "name: {name}\nendpoint: {}\nproject_id: {PROJECT}\nauth: {{mode: token}}\ncapabilities: [create-workflow, fault-injection]\n",
+                mock.url
+            ),
+        );
+        targets.push(s.dir.path().join(format!("{name}.yaml")));
+    }
+    let run_named = |name: &str, extra: &[&str]| {
+        let json = s.dir.path().join(format!("{name}.json"));
+        let xml = s.dir.path().join(format!("{name}.xml"));
+        let mut args = vec!["run", "StopExecution"];
+        for t in &targets {
+            args.extend(["--target", t.to_str().unwrap()]);
+        }
+        args.extend(["--report", "json", json.to_str().unwrap()]);
+        args.extend(["--junit", xml.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        let r = run_env(&args, &[("AOM_AUTH_TOKEN", TOKEN)]);
+        assert_eq!(r.code, 0, "{r:?}");
+        (json, xml)
+    };
+    let (whole_json, whole_xml) = run_named("whole", &[]);
+    let (p1, _) = run_named("p1", &["--partition", "count:1/2"]);
+    let (p2, _) = run_named("p2", &["--partition", "count:2/2"]);
+    // Each case ran on both targets, in the same part.
+    for p in [&p1, &p2] {
+        let cases: Vec<Value> = lines(p)
+            .into_iter()
+            .filter(|l| l["event"] == "case_finished")
+            .collect();
+        let on = |t: &str| {
+            let mut ids: Vec<&str> = cases
+                .iter()
+                .filter(|c| c["target"] == t)
+                .map(|c| c["id"].as_str().unwrap())
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert!(!on("east").is_empty());
+        assert_eq!(on("east"), on("west"));
+    }
+    let merged_json = s.dir.path().join("merged.json");
+    let merged_xml = s.dir.path().join("merged.xml");
+    let r = run(&[
+        "report",
+        "merge",
+        p2.to_str().unwrap(),
+        p1.to_str().unwrap(),
+        "--json",
+        merged_json.to_str().unwrap(),
+        "--junit",
+        merged_xml.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let label = "two targets";
+    same(
+        &comparable_json(&merged_json),
+        &comparable_json(&whole_json),
+        label,
+    );
+    same(
+        &comparable_junit(&merged_xml),
+        &comparable_junit(&whole_xml),
+        label,
+    );
+    let xml = std::fs::read_to_string(&merged_xml).unwrap();
+    assert!(xml.contains("classname=\"east.StopExecution\""), "{xml}");
+
+    // Two whole runs are not parts of one.
+    let r = merge(s.dir.path(), &[&whole_json, &whole_json]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains("both are whole runs"), "{r:?}");
+}

@@ -159,7 +159,10 @@ fn difference(a: &RunInfo, b: &RunInfo) -> Option<String> {
                 format!("part {p}")
             })
     };
-    if scheme(a) != scheme(b) || a.partition.is_none() {
+    if a.partition.is_none() && b.partition.is_none() {
+        return Some("both are whole runs (no --partition): there is nothing to merge".into());
+    }
+    if scheme(a) != scheme(b) {
         return Some(format!("it is {}, that one {}", describe(b), describe(a)));
     }
     if a.suite != b.suite {

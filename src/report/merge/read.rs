@@ -56,6 +56,8 @@ pub enum Ending {
     },
 }
 
+/// One line as serde reads it: the shapes of `schemas/run-report.schema.json`, fields
+/// this reader does not need left out (so later additions still read).
 #[derive(Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 enum Line {
@@ -233,42 +235,12 @@ pub fn read(path: &Path) -> Result<PartReport, MergeError> {
         return Err(reader.at(1, 1, "empty: not a JSON report (`run --report json PATH`)"));
     };
     reader.line = n + 1;
-    let info = match reader.parse(first)? {
-        Line::RunStarted(s) => reader.started(s)?,
-        Line::RunAborted(a) => {
-            return Err(MergeError::Aborted {
-                at: reader.here(),
-                message: a.message,
-            });
-        }
-        _ => return Err(reader.at(reader.line, 1, "the first line is not run_started")),
-    };
+    let info = reader.first(first)?;
     let mut events = Vec::new();
     for (n, line) in lines {
         reader.line = n + 1;
-        match reader.parse(line)? {
-            Line::CaseFinished(c) => events.push(Recorded::Case {
-                line: reader.line,
-                case: reader.case(*c)?,
-            }),
-            Line::Warning(w) => events.push(Recorded::Warning {
-                target: reader.target(&w.target)?,
-                warning: Warning::Recorded { message: w.message },
-            }),
-            Line::RunFinished(f) => {
-                let end = Ending::Finished(reader.finished(&f)?);
-                return reader.last(lines_after(&text, n), info, events, end);
-            }
-            Line::RunAborted(a) => {
-                let end = Ending::Aborted {
-                    line: reader.line,
-                    message: a.message,
-                };
-                return reader.last(lines_after(&text, n), info, events, end);
-            }
-            Line::RunStarted(_) => {
-                return Err(reader.at(reader.line, 1, "a second run_started line"));
-            }
+        if let Some(end) = reader.next(line, &mut events)? {
+            return reader.last(lines_after(&text, n), info, events, end);
         }
     }
     Err(MergeError::Unfinished {
@@ -345,6 +317,42 @@ impl Reader<'_> {
 
     fn bad(&self, message: impl Into<String>) -> MergeError {
         self.at(self.line, 1, message)
+    }
+
+    /// The first line: run_started, or the run_aborted of a run that never started.
+    fn first(&mut self, text: &str) -> Result<RunInfo, MergeError> {
+        match self.parse(text)? {
+            Line::RunStarted(s) => self.started(s),
+            Line::RunAborted(a) => Err(MergeError::Aborted {
+                at: self.here(),
+                message: a.message,
+            }),
+            _ => Err(self.bad("the first line is not run_started")),
+        }
+    }
+
+    /// A line after the first: a case or warning goes to `events`; the run's end is
+    /// returned.
+    fn next(&self, text: &str, events: &mut Vec<Recorded>) -> Result<Option<Ending>, MergeError> {
+        match self.parse(text)? {
+            Line::CaseFinished(c) => events.push(Recorded::Case {
+                line: self.line,
+                case: self.case(*c)?,
+            }),
+            Line::Warning(w) => events.push(Recorded::Warning {
+                target: self.target(&w.target)?,
+                warning: Warning::Recorded { message: w.message },
+            }),
+            Line::RunFinished(f) => return Ok(Some(Ending::Finished(self.finished(&f)?))),
+            Line::RunAborted(a) => {
+                return Ok(Some(Ending::Aborted {
+                    line: self.line,
+                    message: a.message,
+                }));
+            }
+            Line::RunStarted(_) => return Err(self.bad("a second run_started line")),
+        }
+        Ok(None)
     }
 
     fn parse(&self, text: &str) -> Result<Line, MergeError> {
