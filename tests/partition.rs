@@ -457,7 +457,14 @@ fn a_part_without_cases_is_fine_and_a_filter_matching_none_is_not() {
     args.extend(reports.iter().map(String::as_str));
     let r = run(&args);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("1 passed, 0 failed"), "{r:?}");
+    assert!(r.stdout.contains("summary: 1 passed, 0 failed"), "{r:?}");
+    assert!(
+        r.stdout.contains(&format!(
+            "merged 7 part(s) of hash:M/7: wrote {}",
+            out.display()
+        )),
+        "{r:?}"
+    );
     let xml = std::fs::read_to_string(&out).unwrap();
     assert_eq!(common::junit_cases(&xml), [BROKEN]);
 

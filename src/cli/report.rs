@@ -69,12 +69,21 @@ fn merge(args: &MergeArgs) -> Result<ExitCode, Error> {
     };
     merged.replay(&reporters);
     reporters.finish()?;
+    let written: Vec<String> = std::iter::once(&args.junit)
+        .chain(args.html.as_ref())
+        .chain(args.json.as_ref())
+        .map(|p| p.display().to_string())
+        .collect();
+    let partition = merged.info.merged.first().and_then(|p| p.partition);
     println!(
-        "merged {} report(s): {} passed, {} failed, {} ignored",
-        args.parts.len(),
-        merged.end.passed,
-        merged.end.failed,
-        merged.end.ignored
+        "merged {} part(s){}: wrote {}",
+        merged.info.merged.len(),
+        partition.map_or(String::new(), |p| format!(
+            " of {}:M/{}",
+            p.scheme.name(),
+            p.total
+        )),
+        written.join(", ")
     );
     Ok(ExitCode::from(merged.end.exit_code))
 }
