@@ -904,3 +904,43 @@ fn parts_of_a_run_on_several_targets_merge_into_its_report() {
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.contains("both are whole runs"), "{r:?}");
 }
+
+#[test]
+fn texts_cut_short_in_a_part_stay_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let p = three_parts(d, None);
+    // A request path the part cut short (a megabyte-long captured id, say).
+    let long = format!("/v1/{}… (1048600 bytes)", "a".repeat(196));
+    let text = std::fs::read_to_string(&p[1]).unwrap();
+    let mut edited = Vec::new();
+    let mut done = false;
+    for line in text.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        if !done && v["event"] == "case_finished" && v["request"].is_object() {
+            v["request"]["path"] = long.clone().into();
+            done = true;
+        }
+        edited.push(v.to_string());
+    }
+    assert!(done);
+    std::fs::write(&p[1], edited.join("\n") + "\n").unwrap();
+    let out = d.join("merged.json");
+    let r = run(&[
+        "report",
+        "merge",
+        p[0].to_str().unwrap(),
+        p[1].to_str().unwrap(),
+        p[2].to_str().unwrap(),
+        "--json",
+        out.to_str().unwrap(),
+        "--junit",
+        d.join("m.xml").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let merged = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        merged.contains(&format!("\"path\":{}", Value::from(long.as_str()))),
+        "{merged}"
+    );
+}
