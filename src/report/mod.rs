@@ -2,7 +2,9 @@
 //! finished, warnings, run finished or aborted); every output — the console's warnings
 //! and summary, JUnit, JSON, HTML — is a [`Reporter`] of the same events. Only this module
 //! turns them into text: colour, redaction (with the target's [`redact::Redactor`] plus
-//! the request's own secrets) and cutting long values short all happen here.
+//! the request's own secrets) and cutting long values short all happen here. [`merge`]
+//! goes the other way for `report merge`: it reads the JSON reports of a split run's
+//! parts back into events, which the same reporters write again as one run.
 
 pub mod console;
 pub mod failure;
