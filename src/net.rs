@@ -10,6 +10,14 @@ pub fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Whether `url` is an endpoint on this machine (an unparsable URL is not).
+pub fn is_loopback_url(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(is_loopback))
+        .unwrap_or(false)
+}
+
 /// A client builder for requests to `url`.
 ///
 /// A loopback endpoint never goes through `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`: the
@@ -21,11 +29,11 @@ pub fn client_builder(url: &str, insecure: bool) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .tls_danger_accept_invalid_certs(insecure);
-    let local = reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(is_loopback))
-        .unwrap_or(false);
-    if local { builder.no_proxy() } else { builder }
+    if is_loopback_url(url) {
+        builder.no_proxy()
+    } else {
+        builder
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::suite::ExportError;
 use crate::mock::cli::MockCliError;
 use crate::report::ReportError;
+use crate::report::merge::MergeError;
 use crate::schema::SchemaError;
 use crate::spec::{Diagnostics, LoadError, SourceError};
 use crate::target::TargetError;
@@ -11,6 +12,8 @@ use crate::target::TargetError;
 pub const EXIT_FAILED: u8 = 101;
 pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
+/// `report merge`: the reports are readable but do not make up one run.
+pub const EXIT_PARTS: u8 = 4;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command stopped before (or instead of) a verdict on the cases.
@@ -59,6 +62,10 @@ pub enum Error {
     /// The mock (`mock`, or the embedded one) cannot start, or its flags are wrong.
     #[error(transparent)]
     Mock(#[from] MockCliError),
+    /// `report merge` cannot combine the reports: one cannot be read or is not a JSON
+    /// report (exit 2), or they do not make up one run (exit 4).
+    #[error(transparent)]
+    Merge(#[from] MergeError),
     /// The machine cannot give what the run needs: an async runtime, randomness,
     /// signal handlers (exit 3).
     #[error("{what}: {source}")]
@@ -81,6 +88,8 @@ impl Error {
             | Error::Report(_)
             | Error::Export(_) => EXIT_INPUT,
             Error::Mock(e) if e.is_input() => EXIT_INPUT,
+            Error::Merge(e) if e.is_input() => EXIT_INPUT,
+            Error::Merge(_) => EXIT_PARTS,
             Error::Unreachable { .. }
             | Error::Iam(_)
             | Error::Credentials(_)

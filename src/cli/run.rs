@@ -17,6 +17,7 @@ use super::{SuiteArgs, read_suite, targets};
 use crate::baseline::Baseline;
 use crate::http::{Client, ClientOptions};
 use crate::mock::MockServer;
+use crate::plan::partition::{Partition, suite_digest};
 use crate::plan::{self, Plan};
 use crate::rate::{RateLimit, parse_max_rps};
 use crate::report::console::{ConsoleFormat, ConsoleReporter};
@@ -27,7 +28,7 @@ use crate::report::junit::JunitReporter;
 use crate::report::redact::Redactor;
 use crate::report::text::clip;
 use crate::report::{Event, Reporter, Reporters, RunFinished, RunInfo, TargetInfo};
-use crate::runner::{self, Preflight, RunContext, Shard, TargetRun, TrialOptions};
+use crate::runner::{self, Preflight, RunContext, TargetRun, TrialOptions};
 use crate::schema::SchemaRegistry;
 use crate::spec::SpecFile;
 use crate::target::{Target, TargetArgs};
@@ -58,11 +59,13 @@ pub struct RunArgs {
     /// fixed and should go.
     #[arg(long, requires = "baseline")]
     pub strict_baseline: bool,
-    /// Run only part K of the cases split N ways (`--shard 2/4`), for CI jobs spread over
-    /// machines: every case lands in exactly one part, the same on every machine, by a
-    /// hash of its name. Each part writes its own reports.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<Shard>,
+    /// Run only part M of the cases split N ways, for CI jobs spread over machines
+    /// (`report merge` combines the parts' JSON reports): `hash:M/N` by a hash of each
+    /// case's id (adding a case moves no other), `count:M/N` round-robin in suite order
+    /// (even parts). Every case, ignored ones too, is in exactly one part, on every
+    /// machine alike; a part with no case is not an error.
+    #[arg(long, value_name = "hash:M/N|count:M/N")]
+    pub partition: Option<Partition>,
     /// At most N requests a second, all of the run's together: cases, setups, cleanups,
     /// the checks before the cases, IAM logins, every target. Fractions work (0.5: one
     /// every 2 s) [default: no limit].
@@ -161,7 +164,7 @@ fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, E
     let opts = TrialOptions {
         prefix_target: pairs.len() > 1,
         color: false,
-        shard: args.shard,
+        partition: args.partition,
     };
     let trials = runner::trials(&pairs, runtime.handle(), &opts);
     libtest_mimic::run(&args.test.arguments(false, 1), trials).exit_if_failed();
@@ -216,7 +219,8 @@ fn execute(
         rate_limit: limit,
         baseline: Arc::new(baseline(args, &targets, &plans)?),
     };
-    let (runs, info) = target_runs(targets, &plans, runtime, &shared)?;
+    let (runs, mut info) = target_runs(targets, &plans, runtime, &shared)?;
+    info.partition = args.partition;
     let mut missing = Vec::new();
     for (plan, tr) in plans.iter().zip(&runs) {
         match runtime.block_on(tr.preflight(plan)) {
@@ -236,12 +240,12 @@ fn execute(
     let opts = TrialOptions {
         prefix_target: pairs.len() > 1,
         color,
-        shard: args.shard,
+        partition: args.partition,
     };
-    let trials = runner::trials(&pairs, runtime.handle(), &opts);
-    if !args.allow_empty && trials.iter().all(|t| test.is_filtered_out(t)) {
+    if !args.allow_empty && runner::selects_nothing(&pairs, &test, opts.prefix_target) {
         return Err(Error::Usage(no_case_matches(&test)));
     }
+    let trials = runner::trials(&pairs, runtime.handle(), &opts);
     let quarantined = runner::quarantined(&pairs, &test, &opts);
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&test, trials);
@@ -318,23 +322,6 @@ fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
         }),
         hint,
     }))
-}
-
-/// `K/N` with 1 ≤ K ≤ N.
-fn parse_shard(s: &str) -> Result<Shard, String> {
-    let bad = || format!("expected K/N with 1 <= K <= N, such as 2/4, got {s:?}");
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n): (u64, u64) = (
-        k.trim().parse().map_err(|_| bad())?,
-        n.trim().parse().map_err(|_| bad())?,
-    );
-    if k == 0 || k > n {
-        return Err(bad());
-    }
-    Ok(Shard {
-        index: k - 1,
-        count: n,
-    })
 }
 
 /// What the filter was, for the "nothing selected" error.
@@ -506,6 +493,9 @@ fn target_runs(
         targets: infos,
         started: SystemTime::now(),
         run_id,
+        partition: None,
+        suite: plans.first().map_or_else(String::new, |p| suite_digest(p)),
+        merged: Vec::new(),
     };
     Ok((runs, info))
 }

@@ -11,6 +11,7 @@ mod build;
 mod compile;
 pub mod coverage;
 mod operation;
+pub mod partition;
 mod request;
 mod setup;
 

@@ -150,6 +150,10 @@ pub fn warning_text(target: &str, w: &Warning, r: &Redactor) -> String {
         format!("{target}: ")
     };
     let (request, text) = match w {
+        Warning::Recorded { message } => {
+            // Cut short when it was first written: cutting again would change it.
+            return format!("warning: {prefix}{message}");
+        }
         Warning::BaselineFixed { case, pattern, at } => {
             let text = format!(
                 "{case} passed: the baseline entry {pattern:?} ({at}) is fixed, remove it from the baseline"

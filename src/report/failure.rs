@@ -40,6 +40,7 @@ pub fn kind(f: &Failure) -> &'static str {
             _ => "transport",
         },
         Problem::Setup { .. } => "setup",
+        Problem::Recorded(rec) => rec.kind,
     }
 }
 
@@ -62,6 +63,7 @@ pub fn summary(f: &Failure, r: &Redactor) -> String {
             step + 1,
             problem(&setup_cause(operation, cause, response.as_ref()), r)
         ),
+        Problem::Recorded(rec) => rec.summary.clone(),
     }
 }
 
@@ -101,6 +103,10 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
     let paint = |s: String, f: fn(&str) -> colored::ColoredString| {
         if color { f(&s).to_string() } else { s }
     };
+    if let Problem::Recorded(rec) = &f.problem {
+        // Written (located, without colours) when the failure happened.
+        return rec.message.clone();
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -166,6 +172,7 @@ pub fn render(f: &Failure, case_at: &Location, color: bool, r: &Redactor) -> Str
                 let _ = writeln!(out, "    {}", sent(request, r));
             }
         }
+        Problem::Recorded(_) => {}
     }
     out.truncate(out.trim_end().len());
     out

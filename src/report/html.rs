@@ -37,6 +37,8 @@ pub struct HtmlReporter {
 struct State {
     /// `(run id, started)`, once the run started.
     run: Option<(String, String)>,
+    /// `part hash:2/3`, `merged from 3 parts`, or empty for a whole run.
+    scope: String,
     targets: Vec<Target>,
     matrix: Matrix,
     /// Already redacted and labelled.
@@ -159,6 +161,11 @@ impl State {
             run.run_id.clone(),
             started.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         ));
+        self.scope = match (&run.partition, run.merged.len()) {
+            (Some(p), _) => format!("part {p}"),
+            (None, 0) => String::new(),
+            (None, n) => format!("merged from {n} parts"),
+        };
         self.matrix = Matrix::new(run);
         self.targets = run
             .targets
@@ -428,6 +435,9 @@ impl State {
                 escape(id),
                 escape(started)
             );
+        }
+        if !self.scope.is_empty() {
+            let _ = write!(out, "<span>{}</span>", escape(&self.scope));
         }
         let _ = write!(
             out,

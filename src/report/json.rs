@@ -14,6 +14,7 @@ use super::{
     CaseFinished, Event, Exchange, FailureClass, Outcome, Problem, ReportError, Reporter,
     RunFinished, RunInfo,
 };
+use crate::plan::partition::Partition;
 
 /// The format version written in `run_started`; bumped on incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -108,14 +109,35 @@ fn run_started(run: &RunInfo) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut v = json!({
         "event": "run_started",
         "format_version": FORMAT_VERSION,
         "tool_version": env!("CARGO_PKG_VERSION"),
         "run_id": run.run_id,
         "started": started.to_rfc3339(),
+        "partition": run.partition.as_ref().map(partition_value),
+        "suite": run.suite,
         "targets": targets,
-    })
+    });
+    if !run.merged.is_empty() {
+        let parts: Vec<Value> = run
+            .merged
+            .iter()
+            .map(|p| {
+                json!({
+                    "run_id": p.run_id,
+                    "started": chrono::DateTime::<chrono::Utc>::from(p.started).to_rfc3339(),
+                    "partition": p.partition.as_ref().map(partition_value),
+                })
+            })
+            .collect();
+        v["parts"] = parts.into();
+    }
+    v
+}
+
+fn partition_value(p: &Partition) -> Value {
+    json!({"scheme": p.scheme.name(), "part": p.part, "total": p.total})
 }
 
 fn case_finished(target: &str, c: &CaseFinished, r: &Redactor) -> Value {
@@ -181,6 +203,11 @@ fn failure_value(f: &super::Failure, at: &crate::spec::Location, r: &Redactor) -
             .iter()
             .map(|m| json!({"kind": m.kind(), "text": super::mismatch::describe(m, r)}))
             .collect(),
+        Problem::Recorded(rec) => rec
+            .mismatches
+            .iter()
+            .map(|(kind, text)| json!({"kind": kind, "text": text}))
+            .collect(),
         _ => Vec::new(),
     };
     json!({
@@ -189,7 +216,7 @@ fn failure_value(f: &super::Failure, at: &crate::spec::Location, r: &Redactor) -
         "summary": failure::summary(f, r),
         "message": failure::render(f, at, false, r),
         "mismatches": mismatches,
-        "response_status": f.response().map(|resp| resp.status),
+        "response_status": f.response_status(),
     })
 }
 
@@ -214,5 +241,6 @@ fn run_finished(end: &RunFinished) -> Value {
         "filtered_out": end.filtered_out,
         "interrupted": end.interrupted,
         "duration_ms": end.duration.as_secs_f64() * 1000.0,
+        "exit_code": end.exit_code,
     })
 }

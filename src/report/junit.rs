@@ -140,6 +140,14 @@ impl State {
                 cases: Vec::new(),
             })
             .collect();
+        // Only a part says so: a whole run's report stays as it was.
+        if let Some(p) = run.partition {
+            for suite in &mut self.suites {
+                suite
+                    .properties
+                    .push(("partition".to_owned(), p.to_string()));
+            }
+        }
     }
 
     fn render(&mut self) -> Result<String, ReportError> {

@@ -2,7 +2,9 @@
 //! finished, warnings, run finished or aborted); every output — the console's warnings
 //! and summary, JUnit, JSON, HTML — is a [`Reporter`] of the same events. Only this module
 //! turns them into text: colour, redaction (with the target's [`redact::Redactor`] plus
-//! the request's own secrets) and cutting long values short all happen here.
+//! the request's own secrets) and cutting long values short all happen here. [`merge`]
+//! goes the other way for `report merge`: it reads the JSON reports of a split run's
+//! parts back into events, which the same reporters write again as one run.
 
 pub mod console;
 pub mod failure;
@@ -11,6 +13,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod matrix;
+pub mod merge;
 pub mod mismatch;
 pub mod redact;
 pub mod text;
@@ -20,6 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::check::Mismatch;
 use crate::http::{Rendered, Response, TransportError};
+use crate::plan::partition::Partition;
 use crate::spec::Location;
 
 /// One target of the run, as reporters see it.
@@ -58,7 +62,25 @@ impl TargetInfo {
 pub struct RunInfo {
     pub targets: Vec<TargetInfo>,
     pub started: SystemTime,
+    /// The `{{run_id}}` of the run; for a merged report, the parts' run ids joined by
+    /// `,` in part order.
     pub run_id: String,
+    /// The part of the suite this run ran (`--partition`), if it ran one.
+    pub partition: Option<Partition>,
+    /// The suite's fingerprint ([`crate::plan::partition::suite_digest`]), by which
+    /// `report merge` knows that parts come from the same suite.
+    pub suite: String,
+    /// For a report merged from parts (`report merge`): each part's run, in part order.
+    /// Empty for a run.
+    pub merged: Vec<PartRun>,
+}
+
+/// One part's run, in a merged report.
+#[derive(Debug, Clone)]
+pub struct PartRun {
+    pub run_id: String,
+    pub started: SystemTime,
+    pub partition: Option<Partition>,
 }
 
 /// A case as planned, before it runs.
@@ -129,6 +151,23 @@ pub enum Problem {
         cause: SetupCause,
         response: Option<Response>,
     },
+    /// A failure read back from a JSON report (`report merge`): only its texts are left,
+    /// already redacted and cut short when the report was written.
+    Recorded(Box<RecordedFailure>),
+}
+
+/// What a JSON report says about a failure (`schemas/run-report.schema.json`, `failure`).
+#[derive(Debug)]
+pub struct RecordedFailure {
+    pub class: FailureClass,
+    /// The JUnit failure type (`failure::kind`).
+    pub kind: &'static str,
+    pub summary: String,
+    /// The whole text, `-->` line included (`failure::render` without colours).
+    pub message: String,
+    /// Each mismatch's kind and text.
+    pub mismatches: Vec<(&'static str, String)>,
+    pub response_status: Option<u16>,
 }
 
 /// Why a setup step failed.
@@ -178,6 +217,7 @@ impl Failure {
             Problem::Mismatch { .. } => FailureClass::Mismatch,
             Problem::Transport(e) => transport(e),
             Problem::Setup { .. } => FailureClass::Setup,
+            Problem::Recorded(r) => r.class,
         }
     }
 
@@ -186,7 +226,15 @@ impl Failure {
         match &self.problem {
             Problem::Mismatch { response, .. } => Some(response),
             Problem::Setup { response, .. } => response.as_ref(),
-            Problem::Transport(_) => None,
+            Problem::Transport(_) | Problem::Recorded(_) => None,
+        }
+    }
+
+    /// The status of the answer the failure is about, if one came.
+    pub fn response_status(&self) -> Option<u16> {
+        match &self.problem {
+            Problem::Recorded(r) => r.response_status,
+            _ => self.response().map(|resp| resp.status),
         }
     }
 }
@@ -248,6 +296,9 @@ pub enum Warning {
         endpoint: String,
         request_id: Option<String>,
     },
+    /// A warning read back from a JSON report (`report merge`): its text, without the
+    /// `warning: ` prefix and target label, already redacted.
+    Recorded { message: String },
     /// An undo did not succeed (after one retry on 429/5xx).
     CleanupFailed {
         request: Rendered,

@@ -7,12 +7,29 @@ use super::redact::MARKER;
 pub const VALUE_MAX: usize = 200;
 
 /// `text` cut to `max` characters, with `… (N bytes)` (N: the length of all of `text`)
-/// when something was cut. Cut only text that is already redacted.
+/// when something was cut. Cut only text that is already redacted. Text this already
+/// cut to `max` is left as it is: `report merge` shows texts read back from a report, and
+/// cutting them again would replace the original length with the cut text's.
 pub fn clip(text: &str, max: usize) -> String {
+    if already_clipped(text, max) {
+        return text.to_owned();
+    }
     match cut_point(text, max) {
         None => text.to_owned(),
         Some(at) => format!("{}… ({} bytes)", &text[..at], text.len()),
     }
+}
+
+/// Whether `text` is `{head}… ({N} bytes)` as [`clip`] writes it: a head of at most `max`
+/// characters, shorter than the N bytes it stands for.
+fn already_clipped(text: &str, max: usize) -> bool {
+    let Some((head, n)) = text
+        .strip_suffix(" bytes)")
+        .and_then(|t| t.rsplit_once("… ("))
+    else {
+        return false;
+    };
+    n.parse::<usize>().is_ok_and(|n| n > head.len()) && cut_point(head, max).is_none()
 }
 
 /// Where to cut `text` to keep `max` characters (`None`: it fits). A [`MARKER`] the cut
@@ -60,4 +77,23 @@ pub fn one_line(text: &str) -> String {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clipped_text_is_not_clipped_again() {
+        let long = "x".repeat(500);
+        let once = clip(&long, 200);
+        assert_eq!(once, format!("{}… (500 bytes)", "x".repeat(200)));
+        assert_eq!(clip(&once, 200), once);
+        // Only what clip wrote passes as clipped.
+        let fake = format!("{}… (5 bytes)", "y".repeat(200));
+        let recut = format!("{}… ({} bytes)", "y".repeat(200), fake.len());
+        assert_eq!(clip(&fake, 200), recut);
+        let shorter = format!("{}… ({} bytes)", "x".repeat(100), once.len());
+        assert_eq!(clip(&once, 100), shorter);
+    }
 }

@@ -17,6 +17,7 @@ use tokio::runtime::Handle;
 
 use crate::baseline::Baseline;
 use crate::http::{Client, Rendered, Response, TransportError};
+use crate::plan::partition::Partition;
 use crate::plan::{Plan, PlannedRequest};
 use crate::report::{self, CaseFinished, CaseInfo, Event, Outcome, Reporters, Warning};
 use crate::target::Target;
@@ -196,32 +197,37 @@ impl TargetRun {
     }
 }
 
-/// Part `index` (0-based) of a run split `count` ways (`--shard K/N`): each case belongs
-/// to one part by a hash of its trial name, so every machine of a CI matrix computes the
-/// same split without talking to the others, and adding a case moves no other case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    pub fn contains(&self, trial_name: &str) -> bool {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(trial_name.as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        u64::from_be_bytes(first) % self.count == self.index
-    }
-}
-
 /// Options shared by all trials.
 pub struct TrialOptions {
     /// Prefix trial names with the target name (several targets in one run).
     pub prefix_target: bool,
     pub color: bool,
-    /// Only this part of the cases (`--shard K/N`).
-    pub shard: Option<Shard>,
+    /// Only this part of the cases (`--partition`).
+    pub partition: Option<Partition>,
+}
+
+impl TrialOptions {
+    /// Whether case `index` of its plan is in this run's part: every case when the run
+    /// is not partitioned.
+    fn runs(&self, index: usize, case: &crate::plan::PlannedCase) -> bool {
+        self.partition.is_none_or(|p| p.selects(index, &case.id))
+    }
+}
+
+/// Whether `args` (the filter, `--skip`, `--exact`, `--ignored`) select no case of the
+/// whole suite, whatever part this run is: a part may rightly be empty, a filter that
+/// matches nothing anywhere is a mistake.
+pub fn selects_nothing(
+    targets: &[(Arc<Plan>, Arc<TargetRun>)],
+    args: &libtest_mimic::Arguments,
+    prefix_target: bool,
+) -> bool {
+    !targets.iter().any(|(plan, tr)| {
+        plan.cases.iter().any(|case| {
+            let probe = Trial::test(trial_name(case, tr, prefix_target), || Ok(()));
+            !args.is_filtered_out(&probe.with_ignored_flag(case.skip.is_some()))
+        })
+    })
 }
 
 /// The trial name of `case` on `tr`.
@@ -245,12 +251,12 @@ pub fn quarantined(
     }
     let mut out = Vec::new();
     for (plan, tr) in targets {
-        for case in &plan.cases {
+        for (index, case) in plan.cases.iter().enumerate() {
             let Some(reason) = &case.skip else { continue };
-            let name = trial_name(case, tr, opts.prefix_target);
-            if opts.shard.is_some_and(|s| !s.contains(&name)) {
+            if !opts.runs(index, case) {
                 continue;
             }
+            let name = trial_name(case, tr, opts.prefix_target);
             let probe = Trial::test(name, || Ok(()));
             if args.is_filtered_out(&probe.with_ignored_flag(true)) {
                 continue;
@@ -289,10 +295,10 @@ pub fn trials(
     for (plan, tr) in targets {
         for index in 0..plan.cases.len() {
             let case = &plan.cases[index];
-            let name = trial_name(case, tr, opts.prefix_target);
-            if opts.shard.is_some_and(|s| !s.contains(&name)) {
+            if !opts.runs(index, case) {
                 continue;
             }
+            let name = trial_name(case, tr, opts.prefix_target);
             let (plan, tr, handle) = (Arc::clone(plan), Arc::clone(tr), handle.clone());
             let color = opts.color;
             let quarantined = case.skip.is_some();

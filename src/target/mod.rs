@@ -138,10 +138,7 @@ impl Target {
     /// Whether the endpoint is on this machine (`localhost`, 127.0.0.0/8, `::1`): the
     /// embedded mock, or a server a developer started, rather than someone's service.
     pub fn is_loopback(&self) -> bool {
-        reqwest::Url::parse(&self.endpoint)
-            .ok()
-            .and_then(|u| u.host_str().map(crate::net::is_loopback))
-            .unwrap_or(false)
+        crate::net::is_loopback_url(&self.endpoint)
     }
 
     /// How reasons name this endpoint: its region, else its name, else its URL.
