@@ -48,6 +48,18 @@ impl StopSignals {
     }
 }
 
+/// From here on, a closed stdout ends the process quietly (SIGPIPE), the way `ls | head`
+/// ends, instead of a panic deep in libtest-mimic's printer. Only for commands that print
+/// and send nothing: a run's own sockets never raise SIGPIPE (they write with
+/// `MSG_NOSIGNAL`), but a run killed half-way would skip its cleanups.
+pub fn quiet_on_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -149,6 +149,23 @@ fn list_filter_and_json_format_work() {
 }
 
 #[test]
+fn a_list_read_by_a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = common::bin()
+        .args(["run", "--list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the binary has loaded the suite, so its first write finds no reader.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(13), "{:?}: {stderr}", out.status);
+}
+
+#[test]
 fn bad_flags_exit_2() {
     let r = run(&["run", "--no-such-flag"]);
     assert_eq!(r.code, 2, "{r:?}");

@@ -167,6 +167,7 @@ fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, E
         partition: args.partition,
     };
     let trials = runner::trials(&pairs, runtime.handle(), &opts);
+    crate::sys::quiet_on_broken_pipe();
     libtest_mimic::run(&args.test.arguments(false, 1), trials).exit_if_failed();
     Ok(ExitCode::SUCCESS)
 }
