@@ -1,16 +1,18 @@
-//! The command line: `run`, `lint`, `coverage`, `mock`, `suite export`. Parses flags,
+//! The command line: `run`, `diff`, `lint`, `coverage`, `mock`, `baseline`, `suite export`. Parses flags,
 //! wires the library together and maps every outcome to an exit code
 //! ([`error::Error::exit_code`]):
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | every selected case passed (ignored cases are fine) |
+//! | 0 | every selected case passed (ignored cases are fine); `diff`: the candidate agrees |
+//! | 1 | `diff`: the candidate agrees on fewer cases than `--min-fidelity` (default: all) |
 //! | 101 | at least one case failed |
 //! | 2 | bad input: a spec, schema, flag, target, report or export path problem |
 //! | 3 | the endpoint or IAM cannot be reached, no token could be obtained, or a server (the mock) cannot start |
 //! | 130 | interrupted by Ctrl-C / SIGTERM, after undoing what the run started |
 
 mod baseline;
+mod diff;
 mod error;
 mod interrupt;
 mod run;
@@ -24,7 +26,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use error::{EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_UNREACHABLE, Error};
+pub use error::{
+    EXIT_DIFFERENT, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_UNREACHABLE, Error,
+};
 pub use run::RunArgs;
 pub use test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS};
 
@@ -41,7 +45,7 @@ const MAX_ERRORS_SHOWN: usize = 50;
     name = "aom-conformance",
     version,
     about = "Contract and conformance harness for Huawei Cloud AOM APIs",
-    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nThe suite (case files and schemas) is built into this binary, so it runs from any directory; --specs DIR and --schemas DIR use other files instead, and `suite export DIR` writes the built-in suite out for editing.\n\nExit codes: 0 all selected cases passed; 101 a case failed; 2 bad input (spec, schema, flag, target, report or export path); 3 endpoint or IAM unreachable, no token, or the mock cannot start; 130 interrupted (after cleaning up)."
+    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nThe suite (case files and schemas) is built into this binary, so it runs from any directory; --specs DIR and --schemas DIR use other files instead, and `suite export DIR` writes the built-in suite out for editing.\n\nExit codes: 0 all selected cases passed (diff: the candidate agrees); 1 diff: the candidate differs (below --min-fidelity); 101 a case failed; 2 bad input (spec, schema, flag, target, report or export path); 3 endpoint or IAM unreachable, no token, or the mock cannot start; 130 interrupted (after cleaning up)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -58,6 +62,9 @@ pub enum Command {
     Coverage(SuiteArgs),
     /// Serve the reference AOM mock.
     Mock(crate::mock::cli::MockArgs),
+    /// Run the same cases on a reference and a candidate (or against a recording) and
+    /// score how closely the candidate answers like the reference.
+    Diff(Box<diff::DiffArgs>),
     /// Write a baseline of known deviations from a run's JSON report (to stdout).
     Baseline(baseline::BaselineArgs),
     /// The suite built into this binary: `suite export DIR` writes it out for editing.
@@ -105,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(*args),
         Command::Lint(args) => lint(&args),
         Command::Baseline(args) => baseline::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Coverage(args) => show_coverage(&args),
         Command::Mock(args) => crate::mock::cli::run(args)
             .map(|()| ExitCode::SUCCESS)

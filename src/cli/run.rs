@@ -130,7 +130,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Error> {
 
 /// `--test-threads` when not given: fewer cases at once against an endpoint that is not
 /// loopback, which is someone's service.
-fn default_threads(targets: &[Target]) -> usize {
+pub(super) fn default_threads(targets: &[Target]) -> usize {
     if targets.iter().all(Target::is_loopback) {
         DEFAULT_TEST_THREADS
     } else {
@@ -139,7 +139,7 @@ fn default_threads(targets: &[Target]) -> usize {
 }
 
 /// The run's one rate limit (`--max-rps`), shared by every target's client.
-fn rate_limit(max_rps: Option<f64>) -> Result<Option<Arc<RateLimit>>, Error> {
+pub(super) fn rate_limit(max_rps: Option<f64>) -> Result<Option<Arc<RateLimit>>, Error> {
     let Some(n) = max_rps else { return Ok(None) };
     RateLimit::per_second(n)
         .map(|l| Some(Arc::new(l)))
@@ -155,6 +155,7 @@ fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, E
         reporters,
         rate_limit: None,
         baseline: Arc::default(),
+        record: None,
     };
     let (runs, _) = target_runs(targets, &plans, runtime, &shared)?;
     let pairs: Vec<_> = plans.into_iter().zip(runs).collect();
@@ -215,6 +216,7 @@ fn execute(
         reporters: Arc::clone(reporters),
         rate_limit: limit,
         baseline: Arc::new(baseline(args, &targets, &plans)?),
+        record: None,
     };
     let (runs, info) = target_runs(targets, &plans, runtime, &shared)?;
     let mut missing = Vec::new();
@@ -284,7 +286,7 @@ fn execute(
 }
 
 /// The one error for a target whose credentials the endpoint refused.
-fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
+pub(super) fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
     let auth = tr.target.credentials.mode();
     let hint = match auth {
         "none" => {
@@ -376,7 +378,7 @@ fn finish(
 /// One plan per distinct set of target variable names: a `{{name}}` one target provides
 /// and another does not is a load error for that target, not an empty string at run
 /// time. The files are read once.
-fn plans(suite: &SuiteArgs, targets: &[Target]) -> Result<Vec<Arc<Plan>>, Error> {
+pub(super) fn plans(suite: &SuiteArgs, targets: &[Target]) -> Result<Vec<Arc<Plan>>, Error> {
     let (schemas, files) = read_suite(suite)?;
     let mut built: Vec<(BTreeSet<String>, Arc<Plan>)> = Vec::new();
     let mut out = Vec::with_capacity(targets.len());
@@ -437,10 +439,12 @@ fn plan_for(
 }
 
 /// What every target's run shares.
-struct Shared {
-    reporters: Arc<Reporters>,
-    rate_limit: Option<Arc<RateLimit>>,
-    baseline: Arc<Baseline>,
+pub(super) struct Shared {
+    pub(super) reporters: Arc<Reporters>,
+    pub(super) rate_limit: Option<Arc<RateLimit>>,
+    pub(super) baseline: Arc<Baseline>,
+    /// `--record DIR`: where the trials' observations are collected.
+    pub(super) record: Option<runner::Recorded>,
 }
 
 /// `--baseline`, checked against this run's cases: no entry may match none of them.
@@ -459,7 +463,7 @@ fn baseline(args: &RunArgs, targets: &[Target], plans: &[Arc<Plan>]) -> Result<B
 }
 
 /// One [`TargetRun`] per target, and what reporters learn about them.
-fn target_runs(
+pub(super) fn target_runs(
     targets: Vec<Target>,
     plans: &[Arc<Plan>],
     runtime: &tokio::runtime::Runtime,
@@ -499,6 +503,7 @@ fn target_runs(
             run_id: run_id.clone(),
             reporters: Arc::clone(&shared.reporters),
             baseline: Arc::clone(&shared.baseline),
+            record: shared.record.clone(),
         };
         runs.push(Arc::new(TargetRun::new(target, cx)));
     }

@@ -5,8 +5,10 @@
 mod capture;
 mod case;
 mod cleanup;
+mod observe;
 mod preflight;
 
+pub use observe::observe_all;
 pub use preflight::{Preflight, Refused};
 
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Handle;
 
 use crate::baseline::Baseline;
+use crate::fidelity::CaseObservation;
 use crate::http::{Client, Rendered, Response, TransportError};
 use crate::plan::{Plan, PlannedRequest};
 use crate::report::{self, CaseFinished, CaseInfo, Event, Outcome, Reporters, Warning};
@@ -36,6 +39,8 @@ pub struct TargetRun {
     reporters: Arc<Reporters>,
     /// Known deviations: a failure an entry covers is reported as such.
     baseline: Arc<Baseline>,
+    /// `run --record`: every finished case's observation lands here.
+    record: Option<Recorded>,
     /// Set on Ctrl-C: no new request is sent, and requests that cannot start anything
     /// are abandoned.
     stopping: tokio::sync::watch::Sender<bool>,
@@ -48,6 +53,9 @@ enum CallError {
     Transport(TransportError),
 }
 
+/// Where `run --record` collects observations, from every trial.
+pub type Recorded = Arc<parking_lot::Mutex<Vec<CaseObservation>>>;
+
 /// What a [`TargetRun`] is built from, besides its target.
 pub struct RunContext {
     pub index: usize,
@@ -57,6 +65,8 @@ pub struct RunContext {
     pub run_id: String,
     pub reporters: Arc<Reporters>,
     pub baseline: Arc<Baseline>,
+    /// Observe every case into this (`run --record`); `None` observes nothing.
+    pub record: Option<Recorded>,
 }
 
 impl TargetRun {
@@ -71,6 +81,7 @@ impl TargetRun {
             pending: cleanup::Pending::default(),
             reporters: cx.reporters,
             baseline: cx.baseline,
+            record: cx.record,
             stopping: tokio::sync::watch::Sender::new(false),
         }
     }
@@ -314,7 +325,15 @@ fn trial(
     let case = &plan.cases[index];
     let info = case_info(case, tr);
     let started = Instant::now();
-    let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr));
+    let mut log = match tr.record {
+        Some(_) => observe::Log::on(),
+        None => observe::Log::off(),
+    };
+    let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr, &mut log));
+    if let Some(sink) = &tr.record {
+        sink.lock()
+            .extend(observe::observation(case, tr, &outcome, log));
+    }
     let outcome = tr.against_baseline(&case.id, outcome);
     let verdict = match &outcome {
         Outcome::Passed => Ok(Completion::Completed),
