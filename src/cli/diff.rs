@@ -9,7 +9,7 @@
 //! `--min-fidelity` percent of the compared cases, by default all), 1 it does not, and
 //! the codes of `run` for bad input (2), an unreachable endpoint (3) and Ctrl-C (130).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -120,8 +120,12 @@ fn check_sides(args: &DiffArgs) -> Result<(), Error> {
 
 /// `--masks FILE`, else `masks.yaml` of `--schemas DIR` (none there: nothing masked,
 /// said), else the built-in rules; every operation they name must be the suite's.
-fn load_masks(args: &DiffArgs, plan: &Plan) -> Result<Masks, Error> {
-    let loaded = match (&args.masks, &args.suite.schemas) {
+pub(super) fn load_masks(
+    masks: Option<&Path>,
+    suite: &SuiteArgs,
+    plan: &Plan,
+) -> Result<Masks, Error> {
+    let loaded = match (masks, &suite.schemas) {
         (Some(path), _) => Masks::load(path),
         (None, Some(dir)) => {
             let path = dir.join(masks::FILE_NAME);
@@ -169,7 +173,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
         })?;
     let (mut targets, mock) = targets::resolve(&args.target, &runtime, false)?;
     let plans = plans(&args.suite, &targets)?;
-    let masks = load_masks(args, &plans[0])?;
+    let masks = load_masks(args.masks.as_deref(), &args.suite, &plans[0])?;
     let limit = rate_limit(None)?;
     for t in &mut targets {
         targets::connect(t, &runtime, mock.is_some(), limit.as_deref())?;

@@ -15,6 +15,7 @@ mod baseline;
 mod diff;
 mod error;
 mod interrupt;
+mod record;
 mod run;
 mod suite;
 mod targets;

@@ -12,6 +12,7 @@ use clap::{ArgAction, Args, ValueEnum};
 
 use super::error::{EXIT_FAILED, EXIT_INTERRUPTED, Error, Refusal};
 use super::interrupt::Interrupt;
+use super::record::Recorder;
 use super::test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS, Format, TestArgs};
 use super::{SuiteArgs, read_suite, targets};
 use crate::baseline::Baseline;
@@ -68,6 +69,13 @@ pub struct RunArgs {
     /// every 2 s) [default: no limit].
     #[arg(long, value_name = "N", value_parser = parse_max_rps)]
     pub max_rps: Option<f64>,
+    /// Record every case's calls (requests without credentials, answers masked by the
+    /// masking rules) in DIR, for `diff --against DIR`. One target only.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Masking rules for --record [default: `masks.yaml` beside the schemas].
+    #[arg(long, value_name = "FILE", requires = "record")]
+    pub masks: Option<PathBuf>,
     #[command(flatten)]
     pub test: TestArgs,
 }
@@ -207,6 +215,14 @@ fn execute(
 ) -> Result<ExitCode, Error> {
     let (mut targets, mock) = targets::resolve(&args.target, runtime, false)?;
     let plans = plans(&args.suite, &targets)?;
+    let recorder = Recorder::new(
+        args.record.as_ref(),
+        args.masks.as_deref(),
+        &args.suite,
+        &targets,
+        &plans[0],
+        mock.is_some(),
+    )?;
     let test = args.test.arguments(color, default_threads(&targets));
     let limit = rate_limit(args.max_rps)?;
     for t in &mut targets {
@@ -216,7 +232,7 @@ fn execute(
         reporters: Arc::clone(reporters),
         rate_limit: limit,
         baseline: Arc::new(baseline(args, &targets, &plans)?),
-        record: None,
+        record: recorder.as_ref().map(|r| Arc::clone(&r.sink)),
     };
     let (runs, info) = target_runs(targets, &plans, runtime, &shared)?;
     let mut missing = Vec::new();
@@ -282,6 +298,9 @@ fn execute(
         exit_code,
     }));
     finish(runtime, mock, reporters, conclusion.has_failed())?;
+    if let Some(r) = recorder {
+        r.finish(interrupted)?;
+    }
     Ok(ExitCode::from(exit_code))
 }
 

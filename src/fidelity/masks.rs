@@ -289,6 +289,10 @@ impl Placeholders {
         if let Some(p) = self.by_value.get(value) {
             return p.clone();
         }
+        // The run's own values are already placeholders (`{run_id}`): kept as they are.
+        if value.starts_with('{') && value.ends_with('}') && !value.contains(['"', ' ']) {
+            return value.to_owned();
+        }
         let n = self.count.entry(name.to_owned()).or_default();
         *n += 1;
         let p = format!("<{name}:{n}>");

@@ -87,27 +87,45 @@ fn pretty<T: Serialize>(v: &T) -> String {
     text
 }
 
-/// Makes `dir` ready: absent or empty, or an earlier recording whose case files go.
-fn prepare(dir: &Path) -> Result<(), RecordingError> {
+/// Whether a recording can be written to `dir` (absent or empty, or an earlier
+/// recording): checked before any case runs. Creates `dir`.
+pub fn check(dir: &Path) -> Result<(), RecordingError> {
     let io = |source| RecordingError::Io {
         path: dir.to_owned(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let manifest = dir.join(MANIFEST);
-    if !manifest.is_file() {
-        let empty = std::fs::read_dir(dir).map_err(io)?.next().is_none();
-        if empty {
-            return Ok(());
-        }
-        return Err(RecordingError::NotARecording {
-            dir: dir.to_owned(),
-            reason: format!(
-                "it holds other files and no {MANIFEST}; record into a new or empty directory"
-            ),
-        });
+    if dir.join(MANIFEST).is_file() {
+        return read_manifest(dir).map(|_| ());
     }
-    for rel in read_manifest(dir)?.cases.into_values() {
+    if std::fs::read_dir(dir).map_err(io)?.next().is_none() {
+        return Ok(());
+    }
+    Err(RecordingError::NotARecording {
+        dir: dir.to_owned(),
+        reason: format!(
+            "it holds other files and no {MANIFEST}; record into a new or empty directory"
+        ),
+    })
+}
+
+/// Whether `rel` (from a manifest) names a file inside the recording: a manifest is
+/// input, and its names are removed and read.
+fn inside(rel: &str) -> bool {
+    !Path::new(rel).is_absolute() && !rel.split(['/', '\\']).any(|s| s == ".." || s.is_empty())
+}
+
+/// Makes `dir` ready: absent or empty, or an earlier recording whose case files go.
+fn prepare(dir: &Path) -> Result<(), RecordingError> {
+    check(dir)?;
+    if !dir.join(MANIFEST).is_file() {
+        return Ok(());
+    }
+    for rel in read_manifest(dir)?
+        .cases
+        .into_values()
+        .filter(|r| inside(r))
+    {
         let path = dir.join(&rel);
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -216,7 +234,7 @@ pub fn load(dir: &Path) -> Result<Vec<CaseObservation>, RecordingError> {
     let mut out = Vec::with_capacity(manifest.cases.len());
     for (case, rel) in manifest.cases {
         let path = dir.join(&rel);
-        if Path::new(&rel).is_absolute() || rel.split(['/', '\\']).any(|s| s == "..") {
+        if !inside(&rel) {
             return Err(RecordingError::Invalid {
                 at: Location::new(dir.join(MANIFEST), 1, 1),
                 message: format!("case {case:?}: {rel:?} is not a path inside the recording"),
