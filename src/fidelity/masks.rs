@@ -365,10 +365,10 @@ fn each_string(obs: &mut CaseObservation, f: &mut dyn FnMut(&mut String)) {
     for call in &mut obs.calls {
         f(&mut call.request.path);
         call.request.query.iter_mut().for_each(|(_, v)| f(v));
-        call.request.headers.values_mut().for_each(|v| f(v));
+        call.request.headers.values_mut().for_each(&mut *f);
         body(&mut call.request.body, f);
         if let Some(r) = &mut call.response {
-            r.headers.values_mut().for_each(|v| f(v));
+            r.headers.values_mut().for_each(&mut *f);
             body(&mut r.body, f);
         }
         if let Some(e) = &mut call.error {
@@ -381,7 +381,7 @@ fn each_string(obs: &mut CaseObservation, f: &mut dyn FnMut(&mut String)) {
 fn replace_all(s: &mut String, pairs: &[(String, String)]) {
     let mut sorted: Vec<&(String, String)> =
         pairs.iter().filter(|(from, _)| !from.is_empty()).collect();
-    sorted.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    sorted.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
     for (from, to) in sorted {
         if s.contains(from.as_str()) {
             *s = s.replace(from.as_str(), to);
