@@ -611,3 +611,33 @@ fn bad_inputs_are_located_with_their_exit_codes() {
     let r = diff(&["--target", &one, "--target", &two, "--min-fidelity", "101"]);
     assert_eq!(r.code, 2, "{r:?}");
 }
+
+#[test]
+fn lint_checks_the_masking_rules_beside_the_schemas() {
+    let s = common::Suite::copy();
+    let lint = |s: &common::Suite| {
+        let (specs, schemas) = (
+            s.specs().display().to_string(),
+            s.schemas().display().to_string(),
+        );
+        common::run(&["lint", "--specs", &specs, "--schemas", &schemas])
+    };
+    let r = lint(&s);
+    assert_eq!(r.code, 0, "{r:?}");
+    s.edit(
+        "schemas/masks.yaml",
+        "  - operations: [ListMetricOrEventAlarmRule]",
+        "  - operations: [ListMetricOrEventAlarmRules]",
+    );
+    let r = lint(&s);
+    assert_eq!(r.code, 2, "{r:?}");
+    let path = s.schemas().join("masks.yaml");
+    let line = common::line_of(&path, "ListMetricOrEventAlarmRules");
+    assert!(
+        r.stderr
+            .contains(&format!("error: {}:{line}:", path.display()))
+            && r.stderr
+                .contains("the suite has no operation \"ListMetricOrEventAlarmRules\""),
+        "{r:?}"
+    );
+}

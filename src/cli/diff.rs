@@ -9,7 +9,7 @@
 //! `--min-fidelity` percent of the compared cases, by default all), 1 it does not, and
 //! the codes of `run` for bad input (2), an unreachable endpoint (3) and Ctrl-C (130).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -17,11 +17,11 @@ use clap::{ArgAction, Args};
 
 use super::error::{EXIT_DIFFERENT, EXIT_INTERRUPTED, Error};
 use super::interrupt::Interrupt;
+use super::record::load_masks;
 use super::run::{Shared, default_threads, plans, rate_limit, refused_error, target_runs};
 use super::{SuiteArgs, targets};
 use crate::fidelity::CaseObservation;
 use crate::fidelity::compare::{self, Fidelity};
-use crate::fidelity::masks::{self, Masks};
 use crate::fidelity::recording;
 use crate::plan::Plan;
 use crate::report::fidelity as render;
@@ -53,6 +53,10 @@ pub struct DiffArgs {
     /// `html PATH`. Repeatable.
     #[arg(long = "report", num_args = 2, value_names = ["FORMAT", "PATH"], action = ArgAction::Append)]
     pub reports: Vec<String>,
+    /// At most N requests a second, both endpoints together (as `run --max-rps`)
+    /// [default: no limit].
+    #[arg(long, value_name = "N", value_parser = crate::rate::parse_max_rps)]
+    pub max_rps: Option<f64>,
     /// Cases run at once on each endpoint [default: 8 on loopback, 2 elsewhere].
     #[arg(long, value_name = "N")]
     pub test_threads: Option<usize>,
@@ -118,33 +122,6 @@ fn check_sides(args: &DiffArgs) -> Result<(), Error> {
     }
 }
 
-/// `--masks FILE`, else `masks.yaml` of `--schemas DIR` (none there: nothing masked,
-/// said), else the built-in rules; every operation they name must be the suite's.
-pub(super) fn load_masks(
-    masks: Option<&Path>,
-    suite: &SuiteArgs,
-    plan: &Plan,
-) -> Result<Masks, Error> {
-    let loaded = match (masks, &suite.schemas) {
-        (Some(path), _) => Masks::load(path),
-        (None, Some(dir)) => {
-            let path = dir.join(masks::FILE_NAME);
-            if !path.exists() {
-                eprintln!(
-                    "warning: no {} (nothing is masked: ids and timestamps will differ)",
-                    path.display()
-                );
-                return Ok(Masks::default());
-            }
-            Masks::load(&path)
-        }
-        (None, None) => Masks::builtin(),
-    }?;
-    let known: Vec<&str> = plan.operations.iter().map(|o| o.name.as_str()).collect();
-    loaded.unknown_operations(&known).into_result()?;
-    Ok(loaded)
-}
-
 /// The indexes of the cases `args` selects (quarantined ones are left out).
 fn selected(plan: &Plan, args: &DiffArgs) -> Vec<usize> {
     (0..plan.cases.len())
@@ -174,7 +151,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
     let (mut targets, mock) = targets::resolve(&args.target, &runtime, false)?;
     let plans = plans(&args.suite, &targets)?;
     let masks = load_masks(args.masks.as_deref(), &args.suite, &plans[0])?;
-    let limit = rate_limit(None)?;
+    let limit = rate_limit(args.max_rps)?;
     for t in &mut targets {
         targets::connect(t, &runtime, mock.is_some(), limit.as_deref())?;
     }
@@ -183,7 +160,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
         .unwrap_or_else(|| default_threads(&targets));
     let shared = Shared {
         reporters: Arc::default(),
-        rate_limit: None,
+        rate_limit: limit,
         baseline: Arc::default(),
         record: None,
     };

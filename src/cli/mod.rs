@@ -57,7 +57,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the suite (against the embedded reference mock when no endpoint is given).
     Run(Box<RunArgs>),
-    /// Load and check every spec and schema, without network; fails on uncovered codes.
+    /// Load and check every spec and schema (and the masking rules), without network;
+    /// fails on uncovered codes.
     Lint(LintArgs),
     /// Print the operation × documented-status matrix and the cases covering each cell.
     Coverage(SuiteArgs),
@@ -157,6 +158,8 @@ fn load(suite: &SuiteArgs) -> Result<Plan, Error> {
 
 fn lint(args: &LintArgs) -> Result<ExitCode, Error> {
     let plan = load(&args.suite)?;
+    // The masking rules of `diff` and `run --record` are part of the suite.
+    record::load_masks(None, &args.suite, &plan)?;
     if let Some(path) = &args.baseline {
         let baseline = crate::baseline::Baseline::load(path, crate::baseline::today())?;
         // Without a target, an entry for any target counts as matching by case id.

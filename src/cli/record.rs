@@ -1,17 +1,44 @@
 //! `run --record DIR`: every case's calls observed during the run, masked, and written
 //! as a recording ([`crate::fidelity::recording`]) once the run ends — for `diff
-//! --against DIR` to compare a candidate with, offline.
+//! --against DIR` to compare a candidate with, offline. Also where the masking rules of a
+//! command come from ([`load_masks`]), for `run --record`, `diff` and `lint`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::SuiteArgs;
-use super::diff::load_masks;
 use super::error::Error;
-use crate::fidelity::masks::Masks;
+use crate::fidelity::masks::{self, Masks};
 use crate::fidelity::{Verdict, recording};
 use crate::plan::Plan;
 use crate::runner::Recorded;
 use crate::target::Target;
+
+/// `--masks FILE`, else `masks.yaml` of `--schemas DIR` (none there: nothing masked,
+/// said), else the built-in rules; every operation they name must be the suite's.
+pub(super) fn load_masks(
+    masks: Option<&Path>,
+    suite: &SuiteArgs,
+    plan: &Plan,
+) -> Result<Masks, Error> {
+    let loaded = match (masks, &suite.schemas) {
+        (Some(path), _) => Masks::load(path),
+        (None, Some(dir)) => {
+            let path = dir.join(masks::FILE_NAME);
+            if !path.exists() {
+                eprintln!(
+                    "warning: no {} (nothing is masked: ids and timestamps will differ)",
+                    path.display()
+                );
+                return Ok(Masks::default());
+            }
+            Masks::load(&path)
+        }
+        (None, None) => Masks::builtin(),
+    }?;
+    let known: Vec<&str> = plan.operations.iter().map(|o| o.name.as_str()).collect();
+    loaded.unknown_operations(&known).into_result()?;
+    Ok(loaded)
+}
 
 /// What the end of a recorded run writes, and where the trials put their observations.
 pub struct Recorder {
@@ -27,7 +54,7 @@ impl Recorder {
     /// new, empty or an earlier recording, the masks valid — all before any case runs.
     pub fn new(
         dir: Option<&PathBuf>,
-        masks: Option<&std::path::Path>,
+        masks: Option<&Path>,
         suite: &SuiteArgs,
         targets: &[Target],
         plan: &Plan,

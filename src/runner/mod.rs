@@ -8,7 +8,6 @@ mod cleanup;
 mod observe;
 mod preflight;
 
-pub use observe::observe_all;
 pub use preflight::{Preflight, Refused};
 
 use std::sync::Arc;
@@ -357,4 +356,35 @@ fn trial(
     };
     tr.reporters.emit(&Event::CaseFinished(&finished));
     verdict
+}
+
+/// Runs the cases `selected` (indexes into `plan.cases`) on `tr`, at most `threads` at
+/// once, each observed; the observations in plan order. Nothing is reported.
+pub async fn observe_all(
+    plan: Arc<Plan>,
+    tr: Arc<TargetRun>,
+    selected: Vec<usize>,
+    threads: usize,
+) -> Vec<CaseObservation> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(threads.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for index in selected {
+        let (plan, tr, permits) = (Arc::clone(&plan), Arc::clone(&tr), Arc::clone(&permits));
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok()?;
+            let case = &plan.cases[index];
+            let mut log = observe::Log::on();
+            let (outcome, _) = case::run(&plan, case, index, &tr, &mut log).await;
+            observe::observation(case, &tr, &outcome, log).map(|o| (index, o))
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        // A task that panicked is a bug; its case is then simply not observed.
+        if let Ok(Some(o)) = done {
+            out.push(o);
+        }
+    }
+    out.sort_by_key(|(index, _)| *index);
+    out.into_iter().map(|(_, o)| o).collect()
 }

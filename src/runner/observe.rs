@@ -6,14 +6,13 @@
 //! point can leak what it never received.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{CallError, TargetRun, case};
+use super::{CallError, TargetRun};
 use crate::fidelity::{Body, Call, CaseObservation, Received, Sent, Verdict};
 use crate::http::{Rendered, Response, SECRET_HEADERS};
-use crate::plan::{Plan, PlannedCase};
+use crate::plan::PlannedCase;
 use crate::report::Outcome;
 use crate::report::redact::Redactor;
 
@@ -181,35 +180,4 @@ pub fn observation(
         calls,
         volatile,
     })
-}
-
-/// Runs the cases `selected` (indexes into `plan.cases`) on `tr`, at most `threads` at
-/// once, each observed; the observations in plan order. Nothing is reported.
-pub async fn observe_all(
-    plan: Arc<Plan>,
-    tr: Arc<TargetRun>,
-    selected: Vec<usize>,
-    threads: usize,
-) -> Vec<CaseObservation> {
-    let permits = Arc::new(tokio::sync::Semaphore::new(threads.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for index in selected {
-        let (plan, tr, permits) = (Arc::clone(&plan), Arc::clone(&tr), Arc::clone(&permits));
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.ok()?;
-            let case = &plan.cases[index];
-            let mut log = Log::on();
-            let (outcome, _) = case::run(&plan, case, index, &tr, &mut log).await;
-            observation(case, &tr, &outcome, log).map(|o| (index, o))
-        });
-    }
-    let mut out = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        // A task that panicked is a bug; its case is then simply not observed.
-        if let Ok(Some(o)) = done {
-            out.push(o);
-        }
-    }
-    out.sort_by_key(|(index, _)| *index);
-    out.into_iter().map(|(_, o)| o).collect()
 }
