@@ -600,6 +600,14 @@ fn bad_inputs_are_located_with_their_exit_codes() {
         std::fs::read_to_string(taken.join("notes.txt")).unwrap(),
         "mine"
     );
+    let file = taken.join("notes.txt");
+    let r = run_env(&["run", "--record", file.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr
+            .starts_with(&format!("error: {}: ", file.display())),
+        "{r:?}"
+    );
     let r = run_env(
         &[
             "run",

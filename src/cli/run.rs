@@ -299,7 +299,12 @@ fn execute(
     }));
     finish(runtime, mock, reporters, conclusion.has_failed())?;
     if let Some(r) = recorder {
-        r.finish(interrupted)?;
+        // As for a report: a failed run stays a failed run when the recording cannot be
+        // written; that is said.
+        match r.finish(interrupted) {
+            Err(e) if exit_code != 0 => eprintln!("error: {e}"),
+            other => other?,
+        }
     }
     Ok(ExitCode::from(exit_code))
 }
