@@ -13,6 +13,7 @@ mod baseline;
 mod check;
 pub mod cli;
 mod errors;
+mod fidelity;
 mod http;
 pub mod mock;
 mod net;

@@ -266,3 +266,16 @@ fn the_readme_aksk_and_gateway_example_runs_against_the_mock() {
         "{out}"
     );
 }
+
+#[test]
+fn the_readme_record_and_diff_example_runs_against_the_mock() {
+    let block = readme_block(&["--record recordings/reference", "diff --against"]);
+    let (ok, out) = run_script(&on_free_port(&block), Duration::from_secs(180));
+    assert!(ok, "{out}");
+    assert!(out.contains("test result: ok."), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("fidelity of http://127.0.0.1:") && l.contains(": 100.0% (")),
+        "{out}"
+    );
+}

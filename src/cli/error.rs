@@ -2,6 +2,7 @@
 //! of each: the only place exit codes are decided.
 
 use super::suite::ExportError;
+use crate::fidelity::recording::RecordingError;
 use crate::mock::cli::MockCliError;
 use crate::report::ReportError;
 use crate::report::merge::MergeError;
@@ -10,6 +11,8 @@ use crate::spec::{Diagnostics, LoadError, SourceError};
 use crate::target::TargetError;
 
 pub const EXIT_FAILED: u8 = 101;
+/// `diff`: the candidate does not agree with the reference (below `--min-fidelity`).
+pub const EXIT_DIFFERENT: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
 /// `report merge`: the reports are readable but do not make up one run.
@@ -59,6 +62,10 @@ pub enum Error {
     /// `suite export` would overwrite files, or cannot write (exit 2: the path is input).
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// A recording (`run --record`, `diff --against`) cannot be written or read, or is
+    /// not one (exit 2: the directory is input).
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
     /// The mock (`mock`, or the embedded one) cannot start, or its flags are wrong.
     #[error(transparent)]
     Mock(#[from] MockCliError),
@@ -86,7 +93,8 @@ impl Error {
             | Error::Target(_)
             | Error::Usage(_)
             | Error::Report(_)
-            | Error::Export(_) => EXIT_INPUT,
+            | Error::Export(_)
+            | Error::Recording(_) => EXIT_INPUT,
             Error::Mock(e) if e.is_input() => EXIT_INPUT,
             Error::Merge(e) if e.is_input() => EXIT_INPUT,
             Error::Merge(_) => EXIT_PARTS,

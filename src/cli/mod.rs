@@ -1,11 +1,12 @@
-//! The command line: `run`, `lint`, `coverage`, `mock`, `baseline`, `report merge`,
+//! The command line: `run`, `diff`, `lint`, `coverage`, `mock`, `baseline`, `report merge`,
 //! `suite export`. Parses flags,
 //! wires the library together and maps every outcome to an exit code
 //! ([`error::Error::exit_code`]):
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | every selected case passed (ignored cases are fine) |
+//! | 0 | every selected case passed (ignored cases are fine); `diff`: the candidate agrees |
+//! | 1 | `diff`: the candidate agrees on fewer cases than `--min-fidelity` (default: all) |
 //! | 101 | at least one case failed |
 //! | 2 | bad input: a spec, schema, flag, target, report or export path problem |
 //! | 3 | the endpoint or IAM cannot be reached, no token could be obtained, or a server (the mock) cannot start |
@@ -13,8 +14,10 @@
 //! | 130 | interrupted by Ctrl-C / SIGTERM, after undoing what the run started |
 
 mod baseline;
+mod diff;
 mod error;
 mod interrupt;
+mod record;
 mod report;
 mod run;
 mod suite;
@@ -27,7 +30,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use error::{EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_PARTS, EXIT_UNREACHABLE, Error};
+pub use error::{
+    EXIT_DIFFERENT, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_PARTS, EXIT_UNREACHABLE, Error,
+};
 pub use run::RunArgs;
 pub use test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS};
 
@@ -44,7 +49,7 @@ const MAX_ERRORS_SHOWN: usize = 50;
     name = "aom-conformance",
     version,
     about = "Contract and conformance harness for Huawei Cloud AOM APIs",
-    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nThe suite (case files and schemas) is built into this binary, so it runs from any directory; --specs DIR and --schemas DIR use other files instead, and `suite export DIR` writes the built-in suite out for editing.\n\nExit codes: 0 all selected cases passed; 101 a case failed; 2 bad input (spec, schema, flag, target, report or export path); 3 endpoint or IAM unreachable, no token, or the mock cannot start; 4 `report merge`: the reports do not make up one run; 130 interrupted (after cleaning up)."
+    long_about = "Runs YAML case files against an AOM endpoint (a real region, the embedded reference mock, or an emulator) and checks every documented response code.\n\nThe suite (case files and schemas) is built into this binary, so it runs from any directory; --specs DIR and --schemas DIR use other files instead, and `suite export DIR` writes the built-in suite out for editing.\n\nExit codes: 0 all selected cases passed (diff: the candidate agrees); 1 diff: the candidate differs (below --min-fidelity); 101 a case failed; 2 bad input (spec, schema, flag, target, report or export path); 3 endpoint or IAM unreachable, no token, or the mock cannot start; 4 `report merge`: the reports do not make up one run; 130 interrupted (after cleaning up)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -55,12 +60,16 @@ pub struct Cli {
 pub enum Command {
     /// Run the suite (against the embedded reference mock when no endpoint is given).
     Run(Box<RunArgs>),
-    /// Load and check every spec and schema, without network; fails on uncovered codes.
+    /// Load and check every spec and schema (and the masking rules), without network;
+    /// fails on uncovered codes.
     Lint(LintArgs),
     /// Print the operation × documented-status matrix and the cases covering each cell.
     Coverage(SuiteArgs),
     /// Serve the reference AOM mock.
     Mock(crate::mock::cli::MockArgs),
+    /// Run the same cases on a reference and a candidate (or against a recording) and
+    /// score how closely the candidate answers like the reference.
+    Diff(Box<diff::DiffArgs>),
     /// Write a baseline of known deviations from a run's JSON report (to stdout).
     Baseline(baseline::BaselineArgs),
     /// Reports of earlier runs: `report merge PART.json...` combines a partitioned run's
@@ -113,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint(&args),
         Command::Baseline(args) => baseline::run(&args),
         Command::Report(command) => report::run(command),
+        Command::Diff(args) => diff::run(&args),
         Command::Coverage(args) => show_coverage(&args),
         Command::Mock(args) => crate::mock::cli::run(args)
             .map(|()| ExitCode::SUCCESS)
@@ -156,6 +166,8 @@ fn load(suite: &SuiteArgs) -> Result<Plan, Error> {
 
 fn lint(args: &LintArgs) -> Result<ExitCode, Error> {
     let plan = load(&args.suite)?;
+    // The masking rules of `diff` and `run --record` are part of the suite.
+    record::load_masks(None, &args.suite, &plan)?;
     if let Some(path) = &args.baseline {
         let baseline = crate::baseline::Baseline::load(path, crate::baseline::today())?;
         // Without a target, an entry for any target counts as matching by case id.

@@ -12,6 +12,7 @@ use clap::{ArgAction, Args, ValueEnum};
 
 use super::error::{EXIT_FAILED, EXIT_INTERRUPTED, Error, Refusal};
 use super::interrupt::Interrupt;
+use super::record::Recorder;
 use super::test_args::{DEFAULT_REMOTE_TEST_THREADS, DEFAULT_TEST_THREADS, Format, TestArgs};
 use super::{SuiteArgs, read_suite, targets};
 use crate::baseline::Baseline;
@@ -71,6 +72,13 @@ pub struct RunArgs {
     /// every 2 s) [default: no limit].
     #[arg(long, value_name = "N", value_parser = parse_max_rps)]
     pub max_rps: Option<f64>,
+    /// Record every case's calls (requests without credentials, answers masked by the
+    /// masking rules) in DIR, for `diff --against DIR`. One target only.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Masking rules for --record [default: `masks.yaml` beside the schemas].
+    #[arg(long, value_name = "FILE", requires = "record")]
+    pub masks: Option<PathBuf>,
     #[command(flatten)]
     pub test: TestArgs,
 }
@@ -133,7 +141,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Error> {
 
 /// `--test-threads` when not given: fewer cases at once against an endpoint that is not
 /// loopback, which is someone's service.
-fn default_threads(targets: &[Target]) -> usize {
+pub(super) fn default_threads(targets: &[Target]) -> usize {
     if targets.iter().all(Target::is_loopback) {
         DEFAULT_TEST_THREADS
     } else {
@@ -142,7 +150,7 @@ fn default_threads(targets: &[Target]) -> usize {
 }
 
 /// The run's one rate limit (`--max-rps`), shared by every target's client.
-fn rate_limit(max_rps: Option<f64>) -> Result<Option<Arc<RateLimit>>, Error> {
+pub(super) fn rate_limit(max_rps: Option<f64>) -> Result<Option<Arc<RateLimit>>, Error> {
     let Some(n) = max_rps else { return Ok(None) };
     RateLimit::per_second(n)
         .map(|l| Some(Arc::new(l)))
@@ -158,6 +166,7 @@ fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, E
         reporters,
         rate_limit: None,
         baseline: Arc::default(),
+        record: None,
     };
     let (runs, _) = target_runs(targets, &plans, runtime, &shared)?;
     let pairs: Vec<_> = plans.into_iter().zip(runs).collect();
@@ -210,6 +219,14 @@ fn execute(
 ) -> Result<ExitCode, Error> {
     let (mut targets, mock) = targets::resolve(&args.target, runtime, false)?;
     let plans = plans(&args.suite, &targets)?;
+    let recorder = Recorder::new(
+        args.record.as_ref(),
+        args.masks.as_deref(),
+        &args.suite,
+        &targets,
+        &plans[0],
+        mock.is_some(),
+    )?;
     let test = args.test.arguments(color, default_threads(&targets));
     let limit = rate_limit(args.max_rps)?;
     for t in &mut targets {
@@ -219,6 +236,7 @@ fn execute(
         reporters: Arc::clone(reporters),
         rate_limit: limit,
         baseline: Arc::new(baseline(args, &targets, &plans)?),
+        record: recorder.as_ref().map(|r| Arc::clone(&r.sink)),
     };
     let (runs, mut info) = target_runs(targets, &plans, runtime, &shared)?;
     info.partition = args.partition;
@@ -285,11 +303,19 @@ fn execute(
         exit_code,
     }));
     finish(runtime, mock, reporters, conclusion.has_failed())?;
+    if let Some(r) = recorder {
+        // As for a report: a failed run stays a failed run when the recording cannot be
+        // written; that is said.
+        match r.finish(interrupted) {
+            Err(e) if exit_code != 0 => eprintln!("error: {e}"),
+            other => other?,
+        }
+    }
     Ok(ExitCode::from(exit_code))
 }
 
 /// The one error for a target whose credentials the endpoint refused.
-fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
+pub(super) fn refused_error(tr: &TargetRun, refused: runner::Refused) -> Error {
     let auth = tr.target.credentials.mode();
     let hint = match auth {
         "none" => {
@@ -364,7 +390,7 @@ fn finish(
 /// One plan per distinct set of target variable names: a `{{name}}` one target provides
 /// and another does not is a load error for that target, not an empty string at run
 /// time. The files are read once.
-fn plans(suite: &SuiteArgs, targets: &[Target]) -> Result<Vec<Arc<Plan>>, Error> {
+pub(super) fn plans(suite: &SuiteArgs, targets: &[Target]) -> Result<Vec<Arc<Plan>>, Error> {
     let (schemas, files) = read_suite(suite)?;
     let mut built: Vec<(BTreeSet<String>, Arc<Plan>)> = Vec::new();
     let mut out = Vec::with_capacity(targets.len());
@@ -425,10 +451,12 @@ fn plan_for(
 }
 
 /// What every target's run shares.
-struct Shared {
-    reporters: Arc<Reporters>,
-    rate_limit: Option<Arc<RateLimit>>,
-    baseline: Arc<Baseline>,
+pub(super) struct Shared {
+    pub(super) reporters: Arc<Reporters>,
+    pub(super) rate_limit: Option<Arc<RateLimit>>,
+    pub(super) baseline: Arc<Baseline>,
+    /// `--record DIR`: where the trials' observations are collected.
+    pub(super) record: Option<runner::Recorded>,
 }
 
 /// `--baseline`, checked against this run's cases: no entry may match none of them.
@@ -447,7 +475,7 @@ fn baseline(args: &RunArgs, targets: &[Target], plans: &[Arc<Plan>]) -> Result<B
 }
 
 /// One [`TargetRun`] per target, and what reporters learn about them.
-fn target_runs(
+pub(super) fn target_runs(
     targets: Vec<Target>,
     plans: &[Arc<Plan>],
     runtime: &tokio::runtime::Runtime,
@@ -487,6 +515,7 @@ fn target_runs(
             run_id: run_id.clone(),
             reporters: Arc::clone(&shared.reporters),
             baseline: Arc::clone(&shared.baseline),
+            record: shared.record.clone(),
         };
         runs.push(Arc::new(TargetRun::new(target, cx)));
     }

@@ -8,6 +8,7 @@
 
 pub mod console;
 pub mod failure;
+pub mod fidelity;
 pub mod file;
 pub mod html;
 pub mod json;

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::capture::capture;
+use super::observe::Log;
 use super::{CallError, TargetRun};
 use crate::check;
 use crate::http::{Rendered, Response};
@@ -13,12 +14,13 @@ use crate::report::{Exchange, Failure, Outcome, Problem, SetupCause};
 use crate::template::Vars;
 
 /// Runs `case` (number `index` of the plan) against `tr`: its outcome, and the request
-/// under test if it was sent.
+/// under test if it was sent. Every call made lands in `log` (when it is on).
 pub(super) async fn run(
     plan: &Plan,
     case: &PlannedCase,
     index: usize,
     tr: &TargetRun,
+    log: &mut Log,
 ) -> (Outcome, Option<Exchange>) {
     if tr.stopping() {
         return (Outcome::Interrupted, None);
@@ -33,7 +35,7 @@ pub(super) async fn run(
         return (Outcome::Ignored { reason }, None);
     }
     let mut cleanups = Vec::new();
-    let result = steps_and_request(plan, case, index, tr, &mut cleanups).await;
+    let result = steps_and_request(plan, case, index, tr, &mut cleanups, log).await;
     // Undo in reverse order, whatever the outcome.
     for id in cleanups.into_iter().rev() {
         tr.finish(id).await;
@@ -64,19 +66,22 @@ async fn steps_and_request(
     index: usize,
     tr: &TargetRun,
     cleanups: &mut Vec<u64>,
+    log: &mut Log,
 ) -> (Outcome, Option<Exchange>) {
     let provided = |v: &str| tr.target.variables.contains_key(v);
     let mut vars = case_vars(case, index, tr);
+    log.started(vars.get("now_ms"));
     for (i, step) in case.setup.iter().enumerate() {
         if !PlannedCase::step_runs(step, &provided) {
             continue;
         }
-        if let Err(outcome) = setup_step(plan, i, step, tr, &mut vars, cleanups).await {
+        if let Err(outcome) = setup_step(plan, i, step, tr, &mut vars, cleanups, log).await {
             return (outcome, None);
         }
     }
 
     let (request, sent) = tr.call(plan, &case.request, &vars, cleanups).await;
+    log.call(tr, "request".into(), &case.op.name, &request, &sent);
     let response = match sent {
         Ok(r) => r,
         Err(CallError::Interrupted) => return (Outcome::Interrupted, None),
@@ -111,6 +116,7 @@ async fn setup_step(
     tr: &TargetRun,
     vars: &mut Vars,
     cleanups: &mut Vec<u64>,
+    log: &mut Log,
 ) -> Result<(), Outcome> {
     let (request, sent, tries) = match &step.poll {
         None => {
@@ -119,6 +125,9 @@ async fn setup_step(
         }
         Some(poll) => polled(plan, step, poll, tr, vars, cleanups).await,
     };
+    // A poll's last try only: how many it took is a timing.
+    let role = format!("setup {}", i + 1);
+    log.call(tr, role, &step.request.op.name, &request, &sent);
     let fail = |request: Rendered, cause: SetupCause, response: Option<Response>| {
         let problem = Problem::Setup {
             step: i,

@@ -5,6 +5,7 @@
 mod capture;
 mod case;
 mod cleanup;
+mod observe;
 mod preflight;
 
 pub use preflight::{Preflight, Refused};
@@ -16,6 +17,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Handle;
 
 use crate::baseline::Baseline;
+use crate::fidelity::CaseObservation;
 use crate::http::{Client, Rendered, Response, TransportError};
 use crate::plan::partition::Partition;
 use crate::plan::{Plan, PlannedRequest};
@@ -37,6 +39,8 @@ pub struct TargetRun {
     reporters: Arc<Reporters>,
     /// Known deviations: a failure an entry covers is reported as such.
     baseline: Arc<Baseline>,
+    /// `run --record`: every finished case's observation lands here.
+    record: Option<Recorded>,
     /// Set on Ctrl-C: no new request is sent, and requests that cannot start anything
     /// are abandoned.
     stopping: tokio::sync::watch::Sender<bool>,
@@ -49,6 +53,9 @@ enum CallError {
     Transport(TransportError),
 }
 
+/// Where `run --record` collects observations, from every trial.
+pub type Recorded = Arc<parking_lot::Mutex<Vec<CaseObservation>>>;
+
 /// What a [`TargetRun`] is built from, besides its target.
 pub struct RunContext {
     pub index: usize,
@@ -58,6 +65,8 @@ pub struct RunContext {
     pub run_id: String,
     pub reporters: Arc<Reporters>,
     pub baseline: Arc<Baseline>,
+    /// Observe every case into this (`run --record`); `None` observes nothing.
+    pub record: Option<Recorded>,
 }
 
 impl TargetRun {
@@ -72,6 +81,7 @@ impl TargetRun {
             pending: cleanup::Pending::default(),
             reporters: cx.reporters,
             baseline: cx.baseline,
+            record: cx.record,
             stopping: tokio::sync::watch::Sender::new(false),
         }
     }
@@ -320,7 +330,15 @@ fn trial(
     let case = &plan.cases[index];
     let info = case_info(case, tr);
     let started = Instant::now();
-    let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr));
+    let mut log = match tr.record {
+        Some(_) => observe::Log::on(),
+        None => observe::Log::off(),
+    };
+    let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr, &mut log));
+    if let Some(sink) = &tr.record {
+        sink.lock()
+            .extend(observe::observation(case, tr, &outcome, log));
+    }
     let outcome = tr.against_baseline(&case.id, outcome);
     let verdict = match &outcome {
         Outcome::Passed => Ok(Completion::Completed),
@@ -344,4 +362,35 @@ fn trial(
     };
     tr.reporters.emit(&Event::CaseFinished(&finished));
     verdict
+}
+
+/// Runs the cases `selected` (indexes into `plan.cases`) on `tr`, at most `threads` at
+/// once, each observed; the observations in plan order. Nothing is reported.
+pub async fn observe_all(
+    plan: Arc<Plan>,
+    tr: Arc<TargetRun>,
+    selected: Vec<usize>,
+    threads: usize,
+) -> Vec<CaseObservation> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(threads.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for index in selected {
+        let (plan, tr, permits) = (Arc::clone(&plan), Arc::clone(&tr), Arc::clone(&permits));
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok()?;
+            let case = &plan.cases[index];
+            let mut log = observe::Log::on();
+            let (outcome, _) = case::run(&plan, case, index, &tr, &mut log).await;
+            observe::observation(case, &tr, &outcome, log).map(|o| (index, o))
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        // A task that panicked is a bug; its case is then simply not observed.
+        if let Ok(Some(o)) = done {
+            out.push(o);
+        }
+    }
+    out.sort_by_key(|(index, _)| *index);
+    out.into_iter().map(|(_, o)| o).collect()
 }

@@ -131,7 +131,7 @@ pub fn parse_yaml<T: DeserializeOwned>(path: &Path) -> Result<(T, Locator), Diag
 }
 
 /// [`parse_yaml`] of text already read (`path` names it in messages).
-fn parse_yaml_text<T: DeserializeOwned>(
+pub fn parse_yaml_text<T: DeserializeOwned>(
     path: &Path,
     source: &str,
 ) -> Result<(T, Locator), Diagnostic> {

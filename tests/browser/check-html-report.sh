@@ -4,7 +4,8 @@
 # `--report html`, opens the page in headless Chromium, and checks the DOM Chromium
 # built (the matrix, one cell per documented status, the failed and not-run cells, the
 # failure's <details>) and that a screenshot came out as a non-empty PNG of the window
-# size. Exits non-zero on any miss.
+# size; then the fidelity page of `diff` against a recording of that run (one verdict
+# differs: the broken case's). Exits non-zero on any miss.
 #
 # Usage: tests/browser/check-html-report.sh [OUT_DIR]   (default reports/browser)
 # OUT_DIR keeps report.html, dom.html and screenshot.png for a person to look at.
@@ -45,7 +46,7 @@ documented=$("$bin" lint "${suite[@]}" | sed -n 's#.* [0-9]*/\([0-9]*\) document
 
 set +e
 "$bin" run "${suite[@]}" --junit "$work/junit.xml" --report html "$out/report.html" \
-    --skip "no credentials" -q >"$work/run.log" 2>&1
+    --skip "no credentials" -q --record "$work/recording" >"$work/run.log" 2>&1
 code=$?
 set -e
 [[ $code == 101 ]] || { cat "$work/run.log" >&2; fail "run exited $code, expected 101 (one case broken)"; }
@@ -90,4 +91,23 @@ png=$out/screenshot.png
 size=$(stat -c %s "$png")
 ((size > 20000)) || fail "the screenshot is nearly empty ($size bytes)"
 
-echo "check-html-report: ok ($cells cells, screenshot $size bytes; see $out/)"
+# The fidelity page of `diff`: the shipped suite against the recording of the broken one
+# differs in exactly the broken case's verdict.
+set +e
+"$bin" diff --against "$work/recording" --skip "no credentials" --report html "$out/fidelity.html" \
+    >"$work/diff.log" 2>&1
+code=$?
+set -e
+[[ $code == 1 ]] || { cat "$work/diff.log" >&2; fail "diff exited $code, expected 1 (one verdict differs)"; }
+grep -Eq '<(script|link|img|iframe)[ >]' "$out/fidelity.html" && fail "the fidelity page loads or runs something"
+timeout 60 "${browser[@]}" --dump-dom "file://$(realpath "$out/fidelity.html")" >"$out/fidelity-dom.html" \
+    2>>"$work/chromium.log" || { cat "$work/chromium.log" >&2; fail "chromium --dump-dom (fidelity) failed"; }
+fdom=$out/fidelity-dom.html
+grep -q '<p id="score">' "$fdom" || fail "no score on the fidelity page"
+rows=$(grep -Eo '<tr><td>[^<]*</td><td><code>' "$fdom" | wc -l || true)
+[[ $rows == 1 ]] || fail "$rows difference rows on the fidelity page, expected 1"
+grep -q '<tr><td>StopExecution \[200\] [^<]*</td><td><code>specs/stop-execution.yaml:[0-9]*:[0-9]*</code></td><td>verdict</td><td><code>failed</code></td><td><code>passed</code></td></tr>' "$fdom" ||
+    fail "the broken case's verdict is not the difference shown"
+grep -q '<tr class="low"><td>StopExecution</td>' "$fdom" || fail "StopExecution is not marked below 100%"
+
+echo "check-html-report: ok ($cells cells, screenshot $size bytes, one fidelity difference; see $out/)"
