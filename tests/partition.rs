@@ -618,6 +618,34 @@ fn reports_that_do_not_make_one_run_are_refused_with_the_reason() {
         "{r:?}"
     );
 
+    // Another selection: part 2 ran with --skip as well as the filter.
+    let skipped = d.join("skipped.json");
+    let r = run(&[
+        "run",
+        "StopExecution",
+        "--skip",
+        "404",
+        "--partition",
+        "hash:2/3",
+        "--report",
+        "json",
+        skipped.to_str().unwrap(),
+        "--junit",
+        other.path().join("s.xml").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = merge(d, &[p1, &skipped, p3]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:1:1: not a part of the same run as {}: another selection of cases: \
+             filter \"StopExecution\" --skip \"404\" here, filter \"StopExecution\" there",
+            shown(&skipped),
+            shown(p1)
+        )),
+        "{r:?}"
+    );
+
     // Another suite: one case renamed.
     let s = Suite::copy();
     s.edit(

@@ -240,6 +240,7 @@ fn execute(
     };
     let (runs, mut info) = target_runs(targets, &plans, runtime, &shared)?;
     info.partition = args.partition;
+    info.selection = args.test.selection();
     let mut missing = Vec::new();
     for (plan, tr) in plans.iter().zip(&runs) {
         match runtime.block_on(tr.preflight(plan)) {
@@ -525,6 +526,7 @@ pub(super) fn target_runs(
         run_id,
         partition: None,
         suite: plans.first().map_or_else(String::new, |p| suite_digest(p)),
+        selection: String::new(),
         merged: Vec::new(),
     };
     Ok((runs, info))

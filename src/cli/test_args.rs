@@ -110,6 +110,30 @@ pub enum ColorWhen {
 }
 
 impl TestArgs {
+    /// The flags that choose cases, in one canonical form (see [`RunInfo::selection`]).
+    ///
+    /// [`RunInfo::selection`]: crate::report::RunInfo::selection
+    pub fn selection(&self) -> String {
+        let mut out = Vec::new();
+        if let Some(f) = &self.filter {
+            out.push(format!("filter {f:?}"));
+        }
+        if self.exact {
+            out.push("--exact".to_owned());
+        }
+        let mut skip = self.skip.clone();
+        skip.sort();
+        skip.dedup();
+        out.extend(skip.iter().map(|s| format!("--skip {s:?}")));
+        if self.ignored {
+            out.push("--ignored".to_owned());
+        }
+        if self.include_ignored {
+            out.push("--include-ignored".to_owned());
+        }
+        out.join(" ")
+    }
+
     /// The first libtest flag given that does not apply here, as the message saying why.
     pub fn refused(&self) -> Option<String> {
         let r = &self.refused;

@@ -117,6 +117,7 @@ fn run_started(run: &RunInfo) -> Value {
         "started": started.to_rfc3339(),
         "partition": run.partition.as_ref().map(partition_value),
         "suite": run.suite,
+        "selection": run.selection,
         "targets": targets,
     });
     if !run.merged.is_empty() {

@@ -71,6 +71,10 @@ pub struct RunInfo {
     /// The suite's fingerprint ([`crate::plan::partition::suite_digest`]), by which
     /// `report merge` knows that parts come from the same suite.
     pub suite: String,
+    /// What chose the cases within the suite (filter, `--exact`, `--skip`, `--ignored`,
+    /// `--include-ignored`), in one canonical form; empty when nothing did. Parts of one
+    /// run must agree on it, or the merged report would silently lack cases.
+    pub selection: String,
     /// For a report merged from parts (`report merge`): each part's run, in part order.
     /// Empty for a run.
     pub merged: Vec<PartRun>,

@@ -171,6 +171,20 @@ fn difference(a: &RunInfo, b: &RunInfo) -> Option<String> {
             b.suite, a.suite
         ));
     }
+    if a.selection != b.selection {
+        let shown = |s: &str| {
+            if s.is_empty() {
+                "every case".to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        return Some(format!(
+            "another selection of cases: {} here, {} there",
+            shown(&b.selection),
+            shown(&a.selection)
+        ));
+    }
     if a.targets.len() != b.targets.len() {
         return Some(format!(
             "{} target(s) here, {} there",

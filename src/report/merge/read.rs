@@ -77,6 +77,8 @@ struct Started {
     partition: Option<PartitionLine>,
     #[serde(default)]
     suite: Option<String>,
+    #[serde(default)]
+    selection: String,
     targets: Vec<TargetLine>,
 }
 
@@ -415,6 +417,7 @@ impl Reader<'_> {
             run_id: s.run_id,
             partition,
             suite: s.suite.unwrap_or_default(),
+            selection: s.selection,
             merged: Vec::new(),
         })
     }
