@@ -165,23 +165,15 @@ pub fn html(f: &Fidelity) -> String {
         f.agreeing(),
         f.compared()
     );
-    out.push_str("<h2>Per operation</h2>\n<table id=\"operations\"><tr><th>operation</th><th>fidelity</th><th>agree</th><th>compared</th></tr>\n");
-    for o in &f.operations {
-        let class = if o.agreeing < o.compared {
-            " class=\"low\""
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "<tr{class}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(&o.operation),
-            pct(o.agreeing, o.compared),
-            o.agreeing,
-            o.compared
-        );
-    }
-    out.push_str("</table>\n");
+    html_differences(&mut out, f);
+    html_operations(&mut out, f);
+    html_not_compared(&mut out, f);
+    out.push_str("</body></html>\n");
+    out
+}
+
+/// Every difference, first: what a person opened the page for.
+fn html_differences(out: &mut String, f: &Fidelity) {
     let _ = writeln!(
         out,
         "<h2>Differences ({})</h2>\n<table id=\"differences\"><tr><th>case</th><th>where</th><th>what</th><th>reference</th><th>candidate</th></tr>",
@@ -199,6 +191,30 @@ pub fn html(f: &Fidelity) -> String {
         );
     }
     out.push_str("</table>\n");
+}
+
+/// The score of each operation; those below 100% are shaded.
+fn html_operations(out: &mut String, f: &Fidelity) {
+    out.push_str("<h2>Per operation</h2>\n<table id=\"operations\"><tr><th>operation</th><th>fidelity</th><th>agree</th><th>compared</th></tr>\n");
+    for o in &f.operations {
+        let class = if o.agreeing < o.compared {
+            " class=\"low\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "<tr{class}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&o.operation),
+            pct(o.agreeing, o.compared),
+            o.agreeing,
+            o.compared
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+fn html_not_compared(out: &mut String, f: &Fidelity) {
     let _ = writeln!(
         out,
         "<h2>Not compared ({})</h2>\n<ul id=\"not-compared\">",
@@ -207,8 +223,7 @@ pub fn html(f: &Fidelity) -> String {
     for n in &f.not_compared {
         let _ = writeln!(out, "<li>{}: {}</li>", escape(&n.case), escape(&n.reason));
     }
-    out.push_str("</ul>\n</body></html>\n");
-    out
+    out.push_str("</ul>\n");
 }
 
 /// Writes `contents` as the `kind` report at `path`.
