@@ -203,7 +203,9 @@ async fn create_workflow(url: &str) -> String {
 async fn raw_client(url: &str, workflow: &str, n: usize, concurrency: usize) -> Duration {
     let client = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
-    let executions = Arc::new(format!("{url}/v1/{PROJECT}/cms/workflow/{workflow}/executions"));
+    let executions = Arc::new(format!(
+        "{url}/v1/{PROJECT}/cms/workflow/{workflow}/executions"
+    ));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
@@ -284,7 +286,10 @@ fn child(cmd: &mut Command) -> Child {
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let took = started.elapsed();
     assert_eq!(reaped, pid, "wait4");
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
     let result = out
         .lines()
         .chain(err.lines())

@@ -1,15 +1,16 @@
 //! Source locations for YAML nodes, and the structural checks made while finding them.
 //!
 //! serde gives us typed values but no spans, so every case file (and target file) is
-//! first walked once with yaml-rust2's event parser, recording where each node starts.
-//! Errors found after deserialization (an unknown variable, a missing schema file, an
-//! undocumented status) are then reported at `file:line:col` like rustc does.
+//! walked once with yaml-rust2's event parser, recording where each node starts and
+//! building the document's tree ([`super::tree`]) that serde then reads: the file's only
+//! parse. Errors found after deserialization (an unknown variable, a missing schema file,
+//! an undocumented status) are then reported at `file:line:col` like rustc does.
 //!
 //! The same walk refuses, before serde sees the file, what serde would accept silently
 //! or pay dearly for: a key repeated in one mapping, YAML tags, a second document,
 //! nesting deeper than [`MAX_YAML_DEPTH`], and aliases expanding beyond
-//! [`MAX_YAML_NODES`] (serde_yaml allows 100 alias expansions per event: megabytes from
-//! kilobytes). It stops at the first problem, so its cost is linear in the file.
+//! [`MAX_YAML_NODES`] (an alias is a copy in the tree: megabytes from kilobytes). It
+//! stops at the first problem, so its cost is linear in the file.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,9 +18,10 @@ use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use yaml_rust2::parser::{Event, Parser, Tag};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::limits::{MAX_YAML_DEPTH, MAX_YAML_NODES};
+use super::tree::{Builder, Node};
 
 /// A position in a source file (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -132,17 +134,20 @@ fn known(pos: (u32, u32)) -> Option<Pos> {
 }
 
 impl Locator {
-    /// Walks `source`. The first structural problem (see the module docs) or syntax error
-    /// ends the walk and is returned, located; serde must not see such a file.
-    pub fn new(file: &Path, source: &str) -> Result<Self, (Location, String)> {
+    /// Walks `source`: the locations, and the document as a tree for serde to read values
+    /// from (the file's only parse). The first
+    /// structural problem (see the module docs) or syntax error ends the walk and is
+    /// returned, located; serde must not see such a file.
+    pub fn parse(file: &Path, source: &str) -> Result<(Self, Node), (Location, String)> {
         let mut walker = Walker::default();
         walker
             .walk(source)
             .map_err(|((line, col), message)| (Location::new(file, line, col), message))?;
-        Ok(Locator {
+        let locator = Locator {
             file: file.to_owned(),
             spots: walker.spots,
-        })
+        };
+        Ok((locator, walker.tree.finish(walker.end)))
     }
 
     /// The location of the node at `path`, or of its nearest ancestor that exists.
@@ -210,6 +215,10 @@ struct Walker {
     aliased: bool,
     documents: usize,
     spots: Spots,
+    /// The document, built as it is walked.
+    tree: Builder,
+    /// Where the stream ends.
+    end: Pos,
 }
 
 impl Walker {
@@ -244,27 +253,40 @@ impl Walker {
             })?;
             let at = pos(mark);
             match ev {
-                Event::StreamEnd => return Ok(()),
+                Event::StreamEnd => {
+                    self.end = at;
+                    return Ok(());
+                }
                 Event::DocumentStart => self.document(at)?,
-                Event::Scalar(value, _, anchor, tag) => {
+                Event::Scalar(value, style, anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.count(1, at)?;
                     if anchor > 0 {
                         self.scalars.insert(anchor, value.clone());
                         self.sizes.insert(anchor, 1);
                     }
-                    self.scalar(value, at)?;
+                    self.scalar(&value, at)?;
+                    let plain = style == TScalarStyle::Plain;
+                    self.tree.scalar(value, plain, anchor, at);
                 }
-                Event::Alias(anchor) => self.alias(anchor, at)?,
+                Event::Alias(anchor) => {
+                    self.alias(anchor, at)?;
+                    self.tree.alias(anchor);
+                }
                 Event::MappingStart(anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.open(true, anchor, at)?;
+                    self.tree.open(true, anchor, at);
                 }
                 Event::SequenceStart(anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.open(false, anchor, at)?;
+                    self.tree.open(false, anchor, at);
                 }
-                Event::MappingEnd | Event::SequenceEnd => self.close(),
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.close();
+                    self.tree.close();
+                }
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
             }
         }
@@ -324,7 +346,7 @@ impl Walker {
         }
     }
 
-    fn scalar(&mut self, value: String, at: Pos) -> Result<(), Refusal> {
+    fn scalar(&mut self, value: &str, at: Pos) -> Result<(), Refusal> {
         if self.at_key() {
             return self.key(value, at);
         }
@@ -351,7 +373,7 @@ impl Walker {
                 .get(&anchor)
                 .cloned()
                 .unwrap_or_else(|| "*".into());
-            return self.key(text, at);
+            return self.key(&text, at);
         }
         let hash = self.enter_value();
         self.set_value(hash, at);
@@ -361,7 +383,7 @@ impl Walker {
     /// A scalar (or aliased) key of the current mapping. YAML parsers keep the last of a
     /// repeated key silently (serde_yaml reports struct fields only, without a
     /// position), which would let a second `200:` quietly replace the first.
-    fn key(&mut self, text: String, at: Pos) -> Result<(), Refusal> {
+    fn key(&mut self, text: &str, at: Pos) -> Result<(), Refusal> {
         let Some(frame) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -373,8 +395,8 @@ impl Walker {
         else {
             return Ok(());
         };
-        let hash = child_at(frame.hash, Some(&text), 0);
-        if let Some(prev) = seen.get(&text) {
+        let hash = child_at(frame.hash, Some(text), 0);
+        if let Some(prev) = seen.get(text) {
             return Err((
                 at,
                 format!(
@@ -383,7 +405,7 @@ impl Walker {
                 ),
             ));
         }
-        seen.insert(text, at);
+        seen.insert(text.to_owned(), at);
         *pending = Some(hash);
         let (was_first, frame_hash) = (std::mem::take(first), frame.hash);
         if was_first {
@@ -471,12 +493,14 @@ mod tests {
     use super::*;
 
     fn locate(src: &str) -> Locator {
-        Locator::new(Path::new("f.yaml"), src).expect("walks")
+        Locator::parse(Path::new("f.yaml"), src).expect("walks").0
     }
 
     /// The refusal of `src`: line, column, message.
     fn refusal(src: &str) -> (usize, usize, String) {
-        let (at, msg) = Locator::new(Path::new("f.yaml"), src).expect_err("refused");
+        let (at, msg) = Locator::parse(Path::new("f.yaml"), src)
+            .map(|_| ())
+            .expect_err("refused");
         (at.line, at.col, msg)
     }
 
