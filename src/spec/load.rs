@@ -138,7 +138,7 @@ fn parse_yaml_text<T: DeserializeOwned>(
 ) -> Result<(T, Locator), Diagnostic> {
     let (locator, root) =
         Locator::parse(path, source).map_err(|(at, message)| Diagnostic::new(at, message))?;
-    let doc = tree::from_tree(&root).map_err(|e| value_diagnostic(path, &e))?;
+    let doc = tree::from_tree(root).map_err(|e| value_diagnostic(path, &e))?;
     Ok((doc, locator))
 }
 
@@ -187,11 +187,12 @@ mod tests {
     fn values_are_typed_as_serde_yaml_typed_them() {
         let d = read(concat!(
             "name: 5\n",
+            "n: 0x1F\n",
             "body: {a: ~, b: true, c: 0x1F, d: -0o17, e: 007, f: 1.5, g: \"7\", h: [1, -2], i: '', j: +3}\n",
             "list: [a, 2, 'b', null]\n",
         ))
         .unwrap();
-        assert_eq!(d.name, "5");
+        assert_eq!((d.name.as_str(), d.n), ("5", 31));
         assert_eq!(
             d.body.unwrap(),
             serde_json::json!({"a": null, "b": true, "c": 31, "d": -15, "e": "007", "f": 1.5,

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::num::ParseIntError;
 
+use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, Expected, Unexpected, Visitor};
 
 /// A line and column (1-based).
@@ -101,14 +102,26 @@ impl Builder {
     }
 
     pub fn close(&mut self) {
+        // Most collections hold one to three entries, and a growing Vec keeps room for
+        // four: shrunk, a 10,000-case file's tree takes far less memory.
         let (node, anchor) = match self.stack.pop() {
-            Some(Open::Seq { items, at, anchor }) => (Node::Seq { items, at }, anchor),
+            Some(Open::Seq {
+                mut items,
+                at,
+                anchor,
+            }) => {
+                items.shrink_to_fit();
+                (Node::Seq { items, at }, anchor)
+            }
             Some(Open::Map {
-                entries,
+                mut entries,
                 at,
                 anchor,
                 ..
-            }) => (Node::Map { entries, at }, anchor),
+            }) => {
+                entries.shrink_to_fit();
+                (Node::Map { entries, at }, anchor)
+            }
             None => return,
         };
         if anchor > 0 {
@@ -236,25 +249,23 @@ impl fmt::Display for Path<'_> {
     }
 }
 
-/// A node being read, and its path.
-#[derive(Clone, Copy)]
-struct De<'a, 'p> {
-    node: &'a Node,
+/// A node being read, and its path. Owned: a node read is gone, so the tree shrinks as the
+/// model grows, and the model's strings are the tree's.
+struct De<'p> {
+    node: Node,
     path: Path<'p>,
 }
 
-impl De<'_, '_> {
-    /// `e`, placed at this node unless a node inside placed it already.
-    fn place(&self, mut e: Error) -> Error {
-        if e.at.is_none() {
-            e.at = Some((self.node.at(), self.path.to_string()));
-        }
-        e
+/// `e`, placed at `at` (a node at `path`) unless a node inside placed it already.
+fn place(mut e: Error, at: Pos, path: Path<'_>) -> Error {
+    if e.at.is_none() {
+        e.at = Some((at, path.to_string()));
     }
+    e
 }
 
 /// Reads a `T` from the document.
-pub fn from_tree<T: de::DeserializeOwned>(root: &Node) -> Result<T, Error> {
+pub fn from_tree<T: de::DeserializeOwned>(root: Node) -> Result<T, Error> {
     T::deserialize(De {
         node: root,
         path: Path::Root,
@@ -323,35 +334,37 @@ fn parse_f64(text: &str) -> Option<f64> {
 }
 
 /// A plain scalar, typed (null, bool, integer, float, else string).
-fn visit_plain<'de, V: Visitor<'de>>(v: V, text: &str) -> Result<V::Value, Error> {
-    if is_null(text) {
+fn visit_plain<'de, V: Visitor<'de>>(v: V, text: String) -> Result<V::Value, Error> {
+    let t = text.as_str();
+    if is_null(t) {
         return v.visit_unit();
     }
-    if let Some(b) = parse_bool(text) {
+    if let Some(b) = parse_bool(t) {
         return v.visit_bool(b);
     }
-    if let Some(n) = parse_int(text, false, u64::from_str_radix) {
+    if let Some(n) = parse_int(t, false, u64::from_str_radix) {
         return v.visit_u64(n);
     }
-    if text.starts_with('-') {
-        if let Some(n) = parse_int(text, true, i64::from_str_radix) {
+    if t.starts_with('-') {
+        if let Some(n) = parse_int(t, true, i64::from_str_radix) {
             return v.visit_i64(n);
         }
     }
-    if let Some(n) = parse_int(text, false, u128::from_str_radix) {
+    if let Some(n) = parse_int(t, false, u128::from_str_radix) {
         return v.visit_u128(n);
     }
-    if text.starts_with('-') {
-        if let Some(n) = parse_int(text, true, i128::from_str_radix) {
+    if t.starts_with('-') {
+        if let Some(n) = parse_int(t, true, i128::from_str_radix) {
             return v.visit_i128(n);
         }
     }
-    if !digits_but_not_number(text) {
-        if let Some(f) = parse_f64(text) {
+    if !digits_but_not_number(t) {
+        if let Some(f) = parse_f64(t) {
             return v.visit_f64(f);
         }
     }
-    v.visit_str(text)
+    // Moved, not copied: the model keeps the tree's text.
+    v.visit_string(text)
 }
 
 /// serde's "invalid type: …, expected …" for `node`, the node typed as `deserialize_any`
@@ -368,7 +381,7 @@ fn invalid_type(node: &Node, exp: &dyn Expected) -> Error {
     match node {
         Node::Scalar {
             text, plain: true, ..
-        } => match visit_plain(Probe(exp), text) {
+        } => match visit_plain(Probe(exp), text.clone()) {
             Ok(never) => match never {},
             Err(e) => e,
         },
@@ -383,13 +396,13 @@ fn is_empty_plain(node: &Node) -> bool {
     matches!(node, Node::Scalar { text, plain: true, .. } if text.is_empty())
 }
 
-struct Seq<'a, 'p> {
-    items: std::iter::Enumerate<std::slice::Iter<'a, Node>>,
+struct Seq<'p> {
+    items: std::iter::Enumerate<std::vec::IntoIter<Node>>,
     parent: &'p Path<'p>,
     len: usize,
 }
 
-impl<'de> de::SeqAccess<'de> for Seq<'_, '_> {
+impl<'de> de::SeqAccess<'de> for Seq<'_> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
@@ -409,37 +422,46 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, '_> {
     }
 }
 
-struct Map<'a, 'p> {
-    entries: std::slice::Iter<'a, (Node, Node)>,
-    /// The entry whose key was read last.
-    entry: Option<&'a (Node, Node)>,
+struct Map<'p> {
+    entries: std::vec::IntoIter<(Node, Node)>,
+    /// The key read last (it names its value's path), and that value.
+    key: Option<Node>,
+    value: Option<Node>,
     parent: &'p Path<'p>,
     len: usize,
 }
 
-impl<'de> de::MapAccess<'de> for Map<'_, '_> {
+impl<'de> de::MapAccess<'de> for Map<'_> {
     type Error = Error;
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        let Some(entry) = self.entries.next() else {
+        let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
-        self.entry = Some(entry);
-        // A key is read at its mapping's path.
-        let key = De {
-            node: &entry.0,
-            path: *self.parent,
+        self.value = Some(value);
+        // A key is read at its mapping's path; a scalar key as its text (a field name,
+        // a status, a map key), and kept to name its value's path.
+        let parent = *self.parent;
+        let read = match &key {
+            Node::Scalar { text, at, .. } => seed
+                .deserialize(StrDeserializer::<Error>::new(text))
+                .map_err(|e| place(e, *at, parent)),
+            other => seed.deserialize(De {
+                node: other.clone(),
+                path: parent,
+            }),
         };
-        seed.deserialize(key).map(Some)
+        self.key = Some(key);
+        read.map(Some)
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let Some((key, node)) = self.entry.take() else {
+        let Some(node) = self.value.take() else {
             return Err(de::Error::custom("a value was read before its key"));
         };
-        let path = match key {
-            Node::Scalar { text, .. } => Path::Map {
+        let path = match &self.key {
+            Some(Node::Scalar { text, .. }) => Path::Map {
                 parent: self.parent,
                 key: text,
             },
@@ -456,20 +478,21 @@ impl<'de> de::MapAccess<'de> for Map<'_, '_> {
 
 fn visit_seq<'de, V: Visitor<'de>>(
     v: V,
-    items: &[Node],
+    items: Vec<Node>,
     path: &Path<'_>,
 ) -> Result<V::Value, Error> {
+    let len = items.len();
     let mut access = Seq {
-        items: items.iter().enumerate(),
+        items: items.into_iter().enumerate(),
         parent: path,
-        len: items.len(),
+        len,
     };
     let value = v.visit_seq(&mut access)?;
     let left = access.items.len();
     if left > 0 {
         return Err(de::Error::invalid_length(
-            items.len(),
-            &ExpectedLen(items.len() - left, "sequence"),
+            len,
+            &ExpectedLen(len - left, "sequence"),
         ));
     }
     Ok(value)
@@ -477,21 +500,23 @@ fn visit_seq<'de, V: Visitor<'de>>(
 
 fn visit_map<'de, V: Visitor<'de>>(
     v: V,
-    entries: &[(Node, Node)],
+    entries: Vec<(Node, Node)>,
     path: &Path<'_>,
 ) -> Result<V::Value, Error> {
+    let len = entries.len();
     let mut access = Map {
-        entries: entries.iter(),
-        entry: None,
+        entries: entries.into_iter(),
+        key: None,
+        value: None,
         parent: path,
-        len: entries.len(),
+        len,
     };
     let value = v.visit_map(&mut access)?;
     let left = access.entries.len();
     if left > 0 {
         return Err(de::Error::invalid_length(
-            entries.len(),
-            &ExpectedLen(entries.len() - left, "map"),
+            len,
+            &ExpectedLen(len - left, "map"),
         ));
     }
     Ok(value)
@@ -511,18 +536,21 @@ impl Expected for ExpectedLen {
     }
 }
 
-/// An enum written as a scalar naming a unit variant.
-struct Variant<'a, 'p>(De<'a, 'p>);
-
-impl<'de> de::EnumAccess<'de> for Variant<'_, '_> {
+impl<'de> de::EnumAccess<'de> for De<'_> {
     type Error = Error;
-    type Variant = Self;
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
-        Ok((seed.deserialize(self.0)?, self))
+    type Variant = UnitVariant;
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, UnitVariant), Error> {
+        Ok((seed.deserialize(self)?, UnitVariant))
     }
 }
 
-impl<'de> de::VariantAccess<'de> for Variant<'_, '_> {
+/// An enum written as a scalar names a unit variant.
+struct UnitVariant;
+
+impl<'de> de::VariantAccess<'de> for UnitVariant {
     type Error = Error;
     fn unit_variant(self) -> Result<(), Error> {
         Ok(())
@@ -560,103 +588,107 @@ macro_rules! forward {
     )*};
 }
 
-impl<'de> Deserializer<'de> for De<'_, '_> {
+impl<'de> Deserializer<'de> for De<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        let (at, path) = (self.node.at(), self.path);
         match self.node {
             Node::Scalar {
                 text, plain: true, ..
             } => visit_plain(v, text),
-            Node::Scalar { text, .. } => v.visit_str(text),
-            Node::Seq { items, .. } => visit_seq(v, items, &self.path),
-            Node::Map { entries, .. } => visit_map(v, entries, &self.path),
+            Node::Scalar { text, .. } => v.visit_string(text),
+            Node::Seq { items, .. } => visit_seq(v, items, &path),
+            Node::Map { entries, .. } => visit_map(v, entries, &path),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        match self.node {
+        let (at, path) = (self.node.at(), self.path);
+        match &self.node {
             Node::Scalar {
                 text, plain: true, ..
             } if parse_bool(text).is_some() => v.visit_bool(parse_bool(text) == Some(true)),
-            _ => Err(invalid_type(self.node, &v)),
+            other => Err(invalid_type(other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_u64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        match self.node {
+        let (at, path) = (self.node.at(), self.path);
+        match &self.node {
             Node::Scalar {
                 text, plain: true, ..
-            } => match parse_int(text, false, u64::from_str_radix) {
-                Some(n) => v.visit_u64(n),
-                None => Err(invalid_type(self.node, &v)),
-            },
-            _ => Err(invalid_type(self.node, &v)),
+            } if parse_int(text, false, u64::from_str_radix).is_some() => {
+                v.visit_u64(parse_int(text, false, u64::from_str_radix).unwrap_or_default())
+            }
+            other => Err(invalid_type(other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        match self.node {
+        let (at, path) = (self.node.at(), self.path);
+        match &self.node {
             Node::Scalar {
                 text, plain: true, ..
-            } => match parse_int(text, true, i64::from_str_radix) {
-                Some(n) => v.visit_i64(n),
-                None => Err(invalid_type(self.node, &v)),
-            },
-            _ => Err(invalid_type(self.node, &v)),
+            } if parse_int(text, true, i64::from_str_radix).is_some() => {
+                v.visit_i64(parse_int(text, true, i64::from_str_radix).unwrap_or_default())
+            }
+            other => Err(invalid_type(other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        match self.node {
+        let (at, path) = (self.node.at(), self.path);
+        match &self.node {
             Node::Scalar {
                 text, plain: true, ..
-            } => match parse_f64(text) {
-                Some(f) => v.visit_f64(f),
-                None => Err(invalid_type(self.node, &v)),
-            },
-            _ => Err(invalid_type(self.node, &v)),
+            } if parse_f64(text).is_some() => v.visit_f64(parse_f64(text).unwrap_or_default()),
+            other => Err(invalid_type(other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
-    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        let (at, path) = (self.node.at(), self.path);
         match self.node {
-            Node::Scalar { text, .. } => v.visit_str(text),
-            _ => Err(invalid_type(self.node, &v)),
+            Node::Scalar { text, .. } => v.visit_string(text),
+            other => Err(invalid_type(&other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(self.place(de::Error::custom("bytes are not read from YAML")))
+        let e = de::Error::custom("bytes are not read from YAML");
+        Err(place(e, self.node.at(), self.path))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        match self.node {
+        let (at, path) = (self.node.at(), self.path);
+        match &self.node {
             Node::Scalar {
                 text, plain: true, ..
             } if is_null(text) => v.visit_none(),
             _ => v.visit_some(self),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        match self.node {
+        let (at, path) = (self.node.at(), self.path);
+        match &self.node {
             Node::Scalar {
                 text, plain: true, ..
             } if is_null(text) => v.visit_unit(),
             Node::Scalar { text, .. } => {
                 Err(de::Error::invalid_value(Unexpected::Str(text), &"null"))
             }
-            _ => Err(invalid_type(self.node, &v)),
+            other => Err(invalid_type(other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
@@ -672,16 +704,18 @@ impl<'de> Deserializer<'de> for De<'_, '_> {
         _: &'static str,
         v: V,
     ) -> Result<V::Value, Error> {
-        v.visit_newtype_struct(self).map_err(|e| self.place(e))
+        let (at, path) = (self.node.at(), self.path);
+        v.visit_newtype_struct(self).map_err(|e| place(e, at, path))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        let (at, path) = (self.node.at(), self.path);
         match self.node {
-            Node::Seq { items, .. } => visit_seq(v, items, &self.path),
-            n if is_empty_plain(n) => visit_seq(v, &[], &self.path),
-            _ => Err(invalid_type(self.node, &v)),
+            Node::Seq { items, .. } => visit_seq(v, items, &path),
+            n if is_empty_plain(&n) => visit_seq(v, Vec::new(), &path),
+            other => Err(invalid_type(&other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, Error> {
@@ -698,12 +732,13 @@ impl<'de> Deserializer<'de> for De<'_, '_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        let (at, path) = (self.node.at(), self.path);
         match self.node {
-            Node::Map { entries, .. } => visit_map(v, entries, &self.path),
-            n if is_empty_plain(n) => visit_map(v, &[], &self.path),
-            _ => Err(invalid_type(self.node, &v)),
+            Node::Map { entries, .. } => visit_map(v, entries, &path),
+            n if is_empty_plain(&n) => visit_map(v, Vec::new(), &path),
+            other => Err(invalid_type(&other, &v)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -721,18 +756,14 @@ impl<'de> Deserializer<'de> for De<'_, '_> {
         _: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, Error> {
-        match self.node {
-            Node::Scalar { .. } => v.visit_enum(Variant(self)),
-            Node::Seq { .. } => Err(de::Error::invalid_type(
-                Unexpected::Seq,
-                &"a YAML tag starting with '!'",
-            )),
-            Node::Map { .. } => Err(de::Error::invalid_type(
-                Unexpected::Map,
-                &"a YAML tag starting with '!'",
-            )),
+        let (at, path) = (self.node.at(), self.path);
+        let tag = &"a YAML tag starting with '!'";
+        match &self.node {
+            Node::Scalar { .. } => v.visit_enum(self),
+            Node::Seq { .. } => Err(de::Error::invalid_type(Unexpected::Seq, tag)),
+            Node::Map { .. } => Err(de::Error::invalid_type(Unexpected::Map, tag)),
         }
-        .map_err(|e| self.place(e))
+        .map_err(|e| place(e, at, path))
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
@@ -747,9 +778,9 @@ impl<'de> Deserializer<'de> for De<'_, '_> {
         deserialize_i16 => deserialize_i64,
         deserialize_i32 => deserialize_i64,
         deserialize_f32 => deserialize_f64,
-        deserialize_char => deserialize_str,
-        deserialize_string => deserialize_str,
-        deserialize_identifier => deserialize_str,
+        deserialize_char => deserialize_string,
+        deserialize_str => deserialize_string,
+        deserialize_identifier => deserialize_string,
         deserialize_byte_buf => deserialize_bytes,
     }
 }
