@@ -18,7 +18,7 @@ use tokio::runtime::Handle;
 use crate::baseline::Baseline;
 use crate::http::{Client, Rendered, Response, TransportError};
 use crate::plan::{Plan, PlannedRequest};
-use crate::report::{self, CaseFinished, CaseInfo, Event, Outcome, Reporters, Warning};
+use crate::report::{self, CaseFinished, CaseInfo, Event, Exchange, Outcome, Reporters, Warning};
 use crate::target::Target;
 use crate::template::Vars;
 
@@ -305,16 +305,16 @@ pub fn trials(
 
 /// Runs case `index` of `plan` as one trial: events around it, libtest's verdict.
 fn trial(
-    plan: &Plan,
+    plan: &Arc<Plan>,
     index: usize,
-    tr: &TargetRun,
+    tr: &Arc<TargetRun>,
     handle: &Handle,
     color: bool,
 ) -> Result<Completion, Failed> {
     let case = &plan.cases[index];
     let info = case_info(case, tr);
     let started = Instant::now();
-    let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr));
+    let (outcome, exchange) = on_the_runtime(plan, index, tr, handle);
     let outcome = tr.against_baseline(&case.id, outcome);
     let verdict = match &outcome {
         Outcome::Passed => Ok(Completion::Completed),
@@ -338,4 +338,23 @@ fn trial(
     };
     tr.reporters.emit(&Event::CaseFinished(&finished));
     verdict
+}
+
+/// Runs case `index` as a task on the runtime's workers, where its connections are
+/// driven, while libtest's thread waits for the end: one hand-over between threads per
+/// case rather than one per request and answer. A panic in the case stays the trial's.
+fn on_the_runtime(
+    plan: &Arc<Plan>,
+    index: usize,
+    tr: &Arc<TargetRun>,
+    handle: &Handle,
+) -> (Outcome, Option<Exchange>) {
+    let (plan, tr) = (Arc::clone(plan), Arc::clone(tr));
+    let task = handle.spawn(async move { case::run(&plan, &plan.cases[index], index, &tr).await });
+    match handle.block_on(task) {
+        Ok(done) => done,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels a task: the run is being interrupted.
+        Err(_) => (Outcome::Interrupted, None),
+    }
 }
