@@ -162,6 +162,8 @@ fn hurl_files(dir: &Path, n: usize) -> Option<Vec<PathBuf>> {
 }
 
 /// Starts the mock on a free loopback port; its URL once it is listening.
+// The child goes back to the caller, which kills and waits for it: clippy does not see that.
+#[allow(clippy::zombie_processes)]
 fn start_mock(bin: &Path, dir: &Path) -> (std::process::Child, String) {
     let ready = dir.join("mock-ready");
     let mut mock = Command::new(bin)
