@@ -1,12 +1,9 @@
-//! Throughput figures (run with `cargo bench`; prints, asserts nothing about speed):
-//!
-//! 1. the harness: a generated suite of `AOMC_BENCH_CASES` (default 10,000) cases run by
-//!    the real binary against the embedded mock — cases/s end to end;
-//! 2. the mock: `AOMC_BENCH_EXECUTIONS` (default 100,000) executions created in one
-//!    workflow, with the latency of each 10% slice, then terminate + status lookups at
-//!    that size, to show that a full store does not slow it down.
+//! The mock's throughput (`cargo bench --bench throughput`; prints, asserts nothing):
+//! `AOMC_BENCH_EXECUTIONS` (default 100,000) executions created in one workflow, with the
+//! latency of each 10% slice, then terminate + status lookups at that size, to show that
+//! a full store does not slow it down. The harness's own figures, side by side with a raw
+//! client, are `benches/side_by_side.rs`'s.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aom_conformance::auth::Secret;
@@ -20,67 +17,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    harness(root, env_usize("AOMC_BENCH_CASES", 10_000));
     mock(env_usize("AOMC_BENCH_EXECUTIONS", 100_000));
-}
-
-/// Copies the shipped suite and multiplies the StopExecution cases to `n` cases in all.
-fn harness(root: &Path, n: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let specs = dir.path().join("specs");
-    std::fs::create_dir_all(&specs).unwrap();
-    let mut total = 0;
-    for e in std::fs::read_dir(root.join("specs")).unwrap() {
-        let p = e.unwrap().path();
-        let text = std::fs::read_to_string(&p).unwrap();
-        let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-        let cases = doc["cases"].as_sequence().cloned().unwrap_or_default();
-        total += cases.len();
-        if doc["operation"] == "StopExecution" {
-            let mut more = Vec::new();
-            let copies = n.saturating_sub(19).div_ceil(cases.len().max(1));
-            for i in 0..copies {
-                for c in &cases {
-                    let mut c = c.clone();
-                    let name = format!("{} #{i}", c["name"].as_str().unwrap());
-                    c["name"] = name.into();
-                    more.push(c);
-                }
-            }
-            total += more.len();
-            let seq = doc["cases"].as_sequence_mut().unwrap();
-            seq.extend(more);
-        }
-        std::fs::write(
-            specs.join(p.file_name().unwrap()),
-            serde_yaml::to_string(&doc).unwrap(),
-        )
-        .unwrap();
-    }
-    let started = Instant::now();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aom-conformance"))
-        .args(["run", "-q", "--specs"])
-        .arg(&specs)
-        .args(["--schemas"])
-        .arg(root.join("schemas"))
-        .args(["--junit"])
-        .arg(dir.path().join("junit.xml"))
-        .output()
-        .unwrap();
-    let took = started.elapsed();
-    let tail = String::from_utf8_lossy(&out.stdout);
-    let tail = tail
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("test result"))
-        .unwrap_or("");
-    println!(
-        "harness: {total} cases in {:.2}s = {:.0} cases/s (exit {:?}; {tail})",
-        took.as_secs_f64(),
-        total as f64 / took.as_secs_f64(),
-        out.status.code()
-    );
 }
 
 fn mock(n: usize) {

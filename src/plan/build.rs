@@ -2,7 +2,7 @@
 //! fixtures (global), cleanups, and every case with its setup, request and expectation.
 //! Planning goes on past a problem, so one run lists them all.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::compile::{CaseScope, Planner};
@@ -170,7 +170,7 @@ fn preflight(
         .zip(per_file)
         .find(|(f, _)| f.doc.preflight.is_some())?;
     let spec = f.doc.preflight.as_ref()?;
-    let scope = CaseScope::new(target_vars, &f.doc.variables);
+    let scope = CaseScope::new(target_vars, &Arc::new(f.doc.variables.clone()));
     planner.request(
         f,
         &[Seg::from("preflight")],
@@ -226,6 +226,7 @@ impl<'a> Cases<'_, 'a> {
             for (i, case) in f.doc.cases.iter().enumerate() {
                 check_case_operations(f, ops, i, case, diags);
             }
+            let defaults = Arc::new(f.doc.variables.clone());
             for op in ops {
                 for (i, case) in f.doc.cases.iter().enumerate() {
                     if !case.operations.is_empty() && !case.operations.contains(&op.name) {
@@ -235,7 +236,7 @@ impl<'a> Cases<'_, 'a> {
                         // Reported once, where the limit was reached: planning stops there.
                         return out;
                     }
-                    out.extend(self.case(f, op, i, case, diags));
+                    out.extend(self.case(f, op, i, case, &defaults, diags));
                 }
             }
         }
@@ -249,6 +250,7 @@ impl<'a> Cases<'_, 'a> {
         op: &Arc<Operation>,
         i: usize,
         case: &Case,
+        defaults: &Arc<BTreeMap<String, String>>,
         diags: &mut Diagnostics,
     ) -> Option<PlannedCase> {
         let base = [Seg::from("cases"), Seg::from(i)];
@@ -263,7 +265,7 @@ impl<'a> Cases<'_, 'a> {
         if let Some(problem) = trial_name_problem("a case", &case.name) {
             diags.push(f.locator.value(&loc(&["name".into()])), problem);
         }
-        let mut scope = CaseScope::new(self.target_vars, &f.doc.variables);
+        let mut scope = CaseScope::new(self.target_vars, defaults);
         let setup = self.setup(f, case, &base, &mut scope, diags);
         let request = self.planner.request(
             f,
@@ -291,7 +293,7 @@ impl<'a> Cases<'_, 'a> {
             setup,
             request: request?,
             expect: expect?,
-            defaults: Arc::new(scope.defaults),
+            defaults: scope.defaults,
             skip: case.skip.clone(),
         })
     }

@@ -110,16 +110,17 @@ pub(super) fn schema_ref(
 /// the captures of earlier setup steps.
 pub(super) struct CaseScope<'a> {
     pub target: &'a BTreeSet<String>,
-    /// The case file's defaults, plus those of the fixture files it uses.
-    pub defaults: BTreeMap<String, String>,
+    /// The case file's defaults, plus those of the fixture files it uses: shared by the
+    /// file's cases (and their plans) until a fixture from another file adds to them.
+    pub defaults: Arc<BTreeMap<String, String>>,
     pub captured: BTreeSet<String>,
 }
 
 impl<'a> CaseScope<'a> {
-    pub fn new(target: &'a BTreeSet<String>, defaults: &BTreeMap<String, String>) -> Self {
+    pub fn new(target: &'a BTreeSet<String>, defaults: &Arc<BTreeMap<String, String>>) -> Self {
         CaseScope {
             target,
-            defaults: defaults.clone(),
+            defaults: Arc::clone(defaults),
             captured: BTreeSet::new(),
         }
     }

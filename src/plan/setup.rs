@@ -3,6 +3,7 @@
 //! limits counted), and operation-level cleanups.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::compile::{CaseScope, Planner, captures, unknown, with};
 use super::{MAX_POLL_TRIES, MAX_POLL_WITHIN, OpCleanup, Operation, PlannedPoll, PlannedStep};
@@ -118,11 +119,13 @@ impl<'a> Planner<'a> {
         // A fixture's own file variables are visible in its steps (the case's file wins
         // on a clash). Once per file and case: a fixture may be used hundreds of times.
         if !cx.ex.merged.contains(&ff.path.as_path()) {
-            for (k, v) in &ff.doc.variables {
-                cx.scope
-                    .defaults
-                    .entry(k.clone())
-                    .or_insert_with(|| v.clone());
+            let vars = &ff.doc.variables;
+            // Copied (from the file's shared defaults) only when something is added.
+            if vars.keys().any(|k| !cx.scope.defaults.contains_key(k)) {
+                let defaults = Arc::make_mut(&mut cx.scope.defaults);
+                for (k, v) in vars {
+                    defaults.entry(k.clone()).or_insert_with(|| v.clone());
+                }
             }
             cx.ex.merged.push(&ff.path);
         }
@@ -206,7 +209,7 @@ impl<'a> Planner<'a> {
             diags.push(at, unknown("operation", &c.call, known));
             return None;
         };
-        let mut scope = CaseScope::new(target_vars, &f.doc.variables);
+        let mut scope = CaseScope::new(target_vars, &Arc::new(f.doc.variables.clone()));
         scope.captured.extend(op.path_params.iter().cloned());
         scope.captured.extend(c.capture.keys().cloned());
         scope.captured.extend(c.from_request.keys().cloned());

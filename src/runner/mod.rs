@@ -21,7 +21,7 @@ use crate::fidelity::CaseObservation;
 use crate::http::{Client, Rendered, Response, TransportError};
 use crate::plan::partition::Partition;
 use crate::plan::{Plan, PlannedRequest};
-use crate::report::{self, CaseFinished, CaseInfo, Event, Outcome, Reporters, Warning};
+use crate::report::{self, CaseFinished, CaseInfo, Event, Exchange, Outcome, Reporters, Warning};
 use crate::target::Target;
 use crate::template::Vars;
 
@@ -321,24 +321,16 @@ pub fn trials(
 
 /// Runs case `index` of `plan` as one trial: events around it, libtest's verdict.
 fn trial(
-    plan: &Plan,
+    plan: &Arc<Plan>,
     index: usize,
-    tr: &TargetRun,
+    tr: &Arc<TargetRun>,
     handle: &Handle,
     color: bool,
 ) -> Result<Completion, Failed> {
     let case = &plan.cases[index];
     let info = case_info(case, tr);
     let started = Instant::now();
-    let mut log = match tr.record {
-        Some(_) => observe::Log::on(),
-        None => observe::Log::off(),
-    };
-    let (outcome, exchange) = handle.block_on(case::run(plan, case, index, tr, &mut log));
-    if let Some(sink) = &tr.record {
-        sink.lock()
-            .extend(observe::observation(case, tr, &outcome, log));
-    }
+    let (outcome, exchange) = on_the_runtime(plan, index, tr, handle);
     let outcome = tr.against_baseline(&case.id, outcome);
     let verdict = match &outcome {
         Outcome::Passed => Ok(Completion::Completed),
@@ -393,4 +385,35 @@ pub async fn observe_all(
     }
     out.sort_by_key(|(index, _)| *index);
     out.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Runs case `index` as a task on the runtime's workers, where its connections are
+/// driven, while libtest's thread waits for the end: one hand-over between threads per
+/// case rather than one per request and answer. A panic in the case stays the trial's.
+fn on_the_runtime(
+    plan: &Arc<Plan>,
+    index: usize,
+    tr: &Arc<TargetRun>,
+    handle: &Handle,
+) -> (Outcome, Option<Exchange>) {
+    let (plan, tr) = (Arc::clone(plan), Arc::clone(tr));
+    let task = handle.spawn(async move {
+        let case = &plan.cases[index];
+        let mut log = match tr.record {
+            Some(_) => observe::Log::on(),
+            None => observe::Log::off(),
+        };
+        let (outcome, exchange) = case::run(&plan, case, index, &tr, &mut log).await;
+        if let Some(sink) = &tr.record {
+            sink.lock()
+                .extend(observe::observation(case, &tr, &outcome, log));
+        }
+        (outcome, exchange)
+    });
+    match handle.block_on(task) {
+        Ok(done) => done,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels a task: the run is being interrupted.
+        Err(_) => (Outcome::Interrupted, None),
+    }
 }

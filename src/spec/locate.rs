@@ -1,25 +1,27 @@
 //! Source locations for YAML nodes, and the structural checks made while finding them.
 //!
 //! serde gives us typed values but no spans, so every case file (and target file) is
-//! first walked once with yaml-rust2's event parser, recording where each node starts.
-//! Errors found after deserialization (an unknown variable, a missing schema file, an
-//! undocumented status) are then reported at `file:line:col` like rustc does.
+//! walked once with yaml-rust2's event parser, recording where each node starts and
+//! building the document's tree ([`super::tree`]) that serde then reads: the file's only
+//! parse. Errors found after deserialization (an unknown variable, a missing schema file,
+//! an undocumented status) are then reported at `file:line:col` like rustc does.
 //!
 //! The same walk refuses, before serde sees the file, what serde would accept silently
 //! or pay dearly for: a key repeated in one mapping, YAML tags, a second document,
 //! nesting deeper than [`MAX_YAML_DEPTH`], and aliases expanding beyond
-//! [`MAX_YAML_NODES`] (serde_yaml allows 100 alias expansions per event: megabytes from
-//! kilobytes). It stops at the first problem, so its cost is linear in the file.
+//! [`MAX_YAML_NODES`] (an alias is a copy in the tree: megabytes from kilobytes). It
+//! stops at the first problem, so its cost is linear in the file.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use yaml_rust2::parser::{Event, Parser, Tag};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::limits::{MAX_YAML_DEPTH, MAX_YAML_NODES};
+use super::tree::{Builder, Node};
 
 /// A position in a source file (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -70,15 +72,27 @@ impl From<usize> for Seg {
 /// Paths are kept as 64-bit hashes, built segment by segment while walking: memory stays
 /// proportional to the number of nodes however deep they are (a path cloned per node
 /// would be quadratic in the depth). A collision could only misplace an error message.
+/// One entry per node (16 bytes), keyed by that hash with a cheap hasher: a 10,000-case
+/// file has some 300,000 nodes, and this map is built for every file read.
 #[derive(Debug)]
 pub struct Locator {
     file: PathBuf,
-    values: HashMap<PathHash, Pos>,
-    keys: HashMap<PathHash, Pos>,
+    spots: Spots,
 }
 
 /// A line and column.
 type Pos = (usize, usize);
+
+/// Where one node is: its value, and its key when it is a mapping entry. Line 0: unknown.
+#[derive(Debug, Default, Clone, Copy)]
+struct Spot {
+    value: (u32, u32),
+    key: (u32, u32),
+}
+
+/// The node at each path hash. The keys are hashes already: folding them once more is
+/// all the map needs.
+type Spots = HashMap<PathHash, Spot, foldhash::fast::FixedState>;
 
 /// The hash of a path from the document root.
 type PathHash = u64;
@@ -89,56 +103,76 @@ const ROOT: PathHash = 0;
 /// What the walk refuses, and where.
 type Refusal = (Pos, String);
 
-fn child(parent: PathHash, seg: &Seg) -> PathHash {
-    let mut h = DefaultHasher::new();
-    parent.hash(&mut h);
-    seg.hash(&mut h);
-    h.finish()
+/// The hash of the child of `parent` at a mapping key or a sequence index, without
+/// building a [`Seg`] (a key is hashed from the parser's own text).
+fn child_at(parent: PathHash, key: Option<&str>, index: usize) -> PathHash {
+    // Deterministic and of good quality: paths from different documents never meet, but
+    // within one, distinct paths must not collide.
+    const PATHS: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
+    match key {
+        Some(k) => PATHS.hash_one((parent, 0u8, k)),
+        None => PATHS.hash_one((parent, 1u8, index)),
+    }
 }
 
-/// The hashes of `path` and of each of its ancestors, the root first.
-fn prefix_hashes(path: &[Seg]) -> Vec<PathHash> {
-    let mut out = Vec::with_capacity(path.len() + 1);
-    out.push(ROOT);
-    for seg in path {
-        let parent = out.last().copied().unwrap_or(ROOT);
-        out.push(child(parent, seg));
+fn child(parent: PathHash, seg: &Seg) -> PathHash {
+    match seg {
+        Seg::Key(k) => child_at(parent, Some(k), 0),
+        Seg::Index(i) => child_at(parent, None, *i),
     }
-    out
+}
+
+/// A position as stored (lines and columns past 4 billion are clamped: no file within
+/// the input limits has them).
+fn small((line, col): Pos) -> (u32, u32) {
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    (clamp(line), clamp(col))
+}
+
+fn known(pos: (u32, u32)) -> Option<Pos> {
+    (pos.0 > 0).then_some((pos.0 as usize, pos.1 as usize))
 }
 
 impl Locator {
-    /// Walks `source`. The first structural problem (see the module docs) or syntax error
-    /// ends the walk and is returned, located; serde must not see such a file.
-    pub fn new(file: &Path, source: &str) -> Result<Self, (Location, String)> {
+    /// Walks `source`: the locations, and the document as a tree for serde to read values
+    /// from (the file's only parse). The first
+    /// structural problem (see the module docs) or syntax error ends the walk and is
+    /// returned, located; serde must not see such a file.
+    pub fn parse(file: &Path, source: &str) -> Result<(Self, Node), (Location, String)> {
         let mut walker = Walker::default();
         walker
             .walk(source)
             .map_err(|((line, col), message)| (Location::new(file, line, col), message))?;
-        Ok(Locator {
+        let locator = Locator {
             file: file.to_owned(),
-            values: walker.values,
-            keys: walker.keys,
-        })
+            spots: walker.spots,
+        };
+        Ok((locator, walker.tree.finish(walker.end)))
     }
 
     /// The location of the node at `path`, or of its nearest ancestor that exists.
     pub fn value(&self, path: &[Seg]) -> Location {
-        let found = prefix_hashes(path)
-            .iter()
-            .rev()
-            .find_map(|h| self.values.get(h).copied());
+        let mut hash = ROOT;
+        let mut found = self.value_at(ROOT);
+        for seg in path {
+            hash = child(hash, seg);
+            found = self.value_at(hash).or(found);
+        }
         let (line, col) = found.unwrap_or((1, 1));
         Location::new(&self.file, line, col)
     }
 
     /// The location of the key of the mapping entry at `path` (falls back to the value).
     pub fn key(&self, path: &[Seg]) -> Location {
-        let hash = prefix_hashes(path).last().copied().unwrap_or(ROOT);
-        match self.keys.get(&hash) {
-            Some(&(line, col)) => Location::new(&self.file, line, col),
+        let hash = path.iter().fold(ROOT, child);
+        match self.spots.get(&hash).and_then(|s| known(s.key)) {
+            Some((line, col)) => Location::new(&self.file, line, col),
             None => self.value(path),
         }
+    }
+
+    fn value_at(&self, hash: PathHash) -> Option<Pos> {
+        self.spots.get(&hash).and_then(|s| known(s.value))
     }
 }
 
@@ -180,8 +214,21 @@ struct Walker {
     nodes: usize,
     aliased: bool,
     documents: usize,
-    values: HashMap<PathHash, Pos>,
-    keys: HashMap<PathHash, Pos>,
+    spots: Spots,
+    /// The document, built as it is walked.
+    tree: Builder,
+    /// Where the stream ends.
+    end: Pos,
+}
+
+impl Walker {
+    fn set_value(&mut self, hash: PathHash, at: Pos) {
+        self.spots.entry(hash).or_default().value = small(at);
+    }
+
+    fn set_key(&mut self, hash: PathHash, at: Pos) {
+        self.spots.entry(hash).or_default().key = small(at);
+    }
 }
 
 fn pos(mark: Marker) -> Pos {
@@ -206,27 +253,40 @@ impl Walker {
             })?;
             let at = pos(mark);
             match ev {
-                Event::StreamEnd => return Ok(()),
+                Event::StreamEnd => {
+                    self.end = at;
+                    return Ok(());
+                }
                 Event::DocumentStart => self.document(at)?,
-                Event::Scalar(value, _, anchor, tag) => {
+                Event::Scalar(value, style, anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.count(1, at)?;
                     if anchor > 0 {
                         self.scalars.insert(anchor, value.clone());
                         self.sizes.insert(anchor, 1);
                     }
-                    self.scalar(value, at)?;
+                    self.scalar(&value, at)?;
+                    let plain = style == TScalarStyle::Plain;
+                    self.tree.scalar(value, plain, anchor, at);
                 }
-                Event::Alias(anchor) => self.alias(anchor, at)?,
+                Event::Alias(anchor) => {
+                    self.alias(anchor, at)?;
+                    self.tree.alias(anchor);
+                }
                 Event::MappingStart(anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.open(true, anchor, at)?;
+                    self.tree.open(true, anchor, at);
                 }
                 Event::SequenceStart(anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.open(false, anchor, at)?;
+                    self.tree.open(false, anchor, at);
                 }
-                Event::MappingEnd | Event::SequenceEnd => self.close(),
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.close();
+                    self.tree.close();
+                }
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
             }
         }
@@ -280,18 +340,18 @@ impl Walker {
         match &mut frame.kind {
             Kind::Seq { next } => {
                 *next += 1;
-                child(frame.hash, &Seg::Index(*next - 1))
+                child_at(frame.hash, None, *next - 1)
             }
             Kind::Map { pending, .. } => pending.take().unwrap_or(frame.hash),
         }
     }
 
-    fn scalar(&mut self, value: String, at: Pos) -> Result<(), Refusal> {
+    fn scalar(&mut self, value: &str, at: Pos) -> Result<(), Refusal> {
         if self.at_key() {
             return self.key(value, at);
         }
         let hash = self.enter_value();
-        self.values.insert(hash, at);
+        self.set_value(hash, at);
         Ok(())
     }
 
@@ -313,17 +373,17 @@ impl Walker {
                 .get(&anchor)
                 .cloned()
                 .unwrap_or_else(|| "*".into());
-            return self.key(text, at);
+            return self.key(&text, at);
         }
         let hash = self.enter_value();
-        self.values.insert(hash, at);
+        self.set_value(hash, at);
         Ok(())
     }
 
     /// A scalar (or aliased) key of the current mapping. YAML parsers keep the last of a
     /// repeated key silently (serde_yaml reports struct fields only, without a
     /// position), which would let a second `200:` quietly replace the first.
-    fn key(&mut self, text: String, at: Pos) -> Result<(), Refusal> {
+    fn key(&mut self, text: &str, at: Pos) -> Result<(), Refusal> {
         let Some(frame) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -335,8 +395,8 @@ impl Walker {
         else {
             return Ok(());
         };
-        let hash = child(frame.hash, &Seg::Key(text.clone()));
-        if let Some(prev) = seen.insert(text.clone(), at) {
+        let hash = child_at(frame.hash, Some(text), 0);
+        if let Some(prev) = seen.get(text) {
             return Err((
                 at,
                 format!(
@@ -345,11 +405,13 @@ impl Walker {
                 ),
             ));
         }
-        if std::mem::take(first) {
-            self.values.insert(frame.hash, at);
-        }
-        self.keys.insert(hash, at);
+        seen.insert(text.to_owned(), at);
         *pending = Some(hash);
+        let (was_first, frame_hash) = (std::mem::take(first), frame.hash);
+        if was_first {
+            self.set_value(frame_hash, at);
+        }
+        self.set_key(hash, at);
         Ok(())
     }
 
@@ -363,10 +425,10 @@ impl Walker {
         // A complex (non-scalar) key gets a placeholder name so the walk stays
         // balanced; case files never use them.
         let hash = match self.stack.last() {
-            Some(parent) if is_key => child(parent.hash, &Seg::Key("?".into())),
+            Some(parent) if is_key => child_at(parent.hash, Some("?"), 0),
             _ => self.enter_value(),
         };
-        self.values.insert(hash, at);
+        self.set_value(hash, at);
         let kind = if is_map {
             Kind::Map {
                 pending: None,
@@ -402,7 +464,7 @@ impl Walker {
                 ..
             }) = self.stack.last_mut()
             {
-                *pending = Some(child(*hash, &Seg::Key("?".into())));
+                *pending = Some(child_at(*hash, Some("?"), 0));
             }
         }
     }
@@ -431,12 +493,14 @@ mod tests {
     use super::*;
 
     fn locate(src: &str) -> Locator {
-        Locator::new(Path::new("f.yaml"), src).expect("walks")
+        Locator::parse(Path::new("f.yaml"), src).expect("walks").0
     }
 
     /// The refusal of `src`: line, column, message.
     fn refusal(src: &str) -> (usize, usize, String) {
-        let (at, msg) = Locator::new(Path::new("f.yaml"), src).expect_err("refused");
+        let (at, msg) = Locator::parse(Path::new("f.yaml"), src)
+            .map(|_| ())
+            .expect_err("refused");
         (at.line, at.col, msg)
     }
 
