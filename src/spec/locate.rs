@@ -1,16 +1,15 @@
 //! Source locations for YAML nodes, and the structural checks made while finding them.
 //!
 //! serde gives us typed values but no spans, so every case file (and target file) is
-//! walked once with yaml-rust2's event parser, recording where each node starts and
-//! building the document's tree ([`super::tree`]) that serde then reads: the file's only
-//! parse. Errors found after deserialization (an unknown variable, a missing schema file,
-//! an undocumented status) are then reported at `file:line:col` like rustc does.
+//! first walked once with yaml-rust2's event parser, recording where each node starts.
+//! Errors found after deserialization (an unknown variable, a missing schema file, an
+//! undocumented status) are then reported at `file:line:col` like rustc does.
 //!
 //! The same walk refuses, before serde sees the file, what serde would accept silently
 //! or pay dearly for: a key repeated in one mapping, YAML tags, a second document,
 //! nesting deeper than [`MAX_YAML_DEPTH`], and aliases expanding beyond
-//! [`MAX_YAML_NODES`] (an alias is a copy in the tree: megabytes from kilobytes). It
-//! stops at the first problem, so its cost is linear in the file.
+//! [`MAX_YAML_NODES`] (serde_yaml allows 100 alias expansions per event: megabytes from
+//! kilobytes). It stops at the first problem, so its cost is linear in the file.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -18,10 +17,9 @@ use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use yaml_rust2::parser::{Event, Parser, Tag};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::Marker;
 
 use super::limits::{MAX_YAML_DEPTH, MAX_YAML_NODES};
-use super::tree::{Builder, Node};
 
 /// A position in a source file (1-based line and column).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -134,20 +132,17 @@ fn known(pos: (u32, u32)) -> Option<Pos> {
 }
 
 impl Locator {
-    /// Walks `source`: the locations, and the document as a tree for serde to read values
-    /// from (the file's only parse). The first
-    /// structural problem (see the module docs) or syntax error ends the walk and is
-    /// returned, located; serde must not see such a file.
-    pub fn parse(file: &Path, source: &str) -> Result<(Self, Node), (Location, String)> {
+    /// Walks `source`. The first structural problem (see the module docs) or syntax error
+    /// ends the walk and is returned, located; serde must not see such a file.
+    pub fn new(file: &Path, source: &str) -> Result<Self, (Location, String)> {
         let mut walker = Walker::default();
         walker
             .walk(source)
             .map_err(|((line, col), message)| (Location::new(file, line, col), message))?;
-        let locator = Locator {
+        Ok(Locator {
             file: file.to_owned(),
             spots: walker.spots,
-        };
-        Ok((locator, walker.tree.finish(walker.end)))
+        })
     }
 
     /// The location of the node at `path`, or of its nearest ancestor that exists.
@@ -215,10 +210,6 @@ struct Walker {
     aliased: bool,
     documents: usize,
     spots: Spots,
-    /// The document, built as it is walked.
-    tree: Builder,
-    /// Where the stream ends.
-    end: Pos,
 }
 
 impl Walker {
@@ -253,40 +244,27 @@ impl Walker {
             })?;
             let at = pos(mark);
             match ev {
-                Event::StreamEnd => {
-                    self.end = at;
-                    return Ok(());
-                }
+                Event::StreamEnd => return Ok(()),
                 Event::DocumentStart => self.document(at)?,
-                Event::Scalar(value, style, anchor, tag) => {
+                Event::Scalar(value, _, anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.count(1, at)?;
                     if anchor > 0 {
                         self.scalars.insert(anchor, value.clone());
                         self.sizes.insert(anchor, 1);
                     }
-                    self.scalar(&value, at)?;
-                    let plain = style == TScalarStyle::Plain;
-                    self.tree.scalar(value, plain, anchor, at);
+                    self.scalar(value, at)?;
                 }
-                Event::Alias(anchor) => {
-                    self.alias(anchor, at)?;
-                    self.tree.alias(anchor);
-                }
+                Event::Alias(anchor) => self.alias(anchor, at)?,
                 Event::MappingStart(anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.open(true, anchor, at)?;
-                    self.tree.open(true, anchor, at);
                 }
                 Event::SequenceStart(anchor, tag) => {
                     refuse_tag(tag.as_ref(), at)?;
                     self.open(false, anchor, at)?;
-                    self.tree.open(false, anchor, at);
                 }
-                Event::MappingEnd | Event::SequenceEnd => {
-                    self.close();
-                    self.tree.close();
-                }
+                Event::MappingEnd | Event::SequenceEnd => self.close(),
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
             }
         }
@@ -346,7 +324,7 @@ impl Walker {
         }
     }
 
-    fn scalar(&mut self, value: &str, at: Pos) -> Result<(), Refusal> {
+    fn scalar(&mut self, value: String, at: Pos) -> Result<(), Refusal> {
         if self.at_key() {
             return self.key(value, at);
         }
@@ -373,7 +351,7 @@ impl Walker {
                 .get(&anchor)
                 .cloned()
                 .unwrap_or_else(|| "*".into());
-            return self.key(&text, at);
+            return self.key(text, at);
         }
         let hash = self.enter_value();
         self.set_value(hash, at);
@@ -383,7 +361,7 @@ impl Walker {
     /// A scalar (or aliased) key of the current mapping. YAML parsers keep the last of a
     /// repeated key silently (serde_yaml reports struct fields only, without a
     /// position), which would let a second `200:` quietly replace the first.
-    fn key(&mut self, text: &str, at: Pos) -> Result<(), Refusal> {
+    fn key(&mut self, text: String, at: Pos) -> Result<(), Refusal> {
         let Some(frame) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -395,8 +373,8 @@ impl Walker {
         else {
             return Ok(());
         };
-        let hash = child_at(frame.hash, Some(text), 0);
-        if let Some(prev) = seen.get(text) {
+        let hash = child_at(frame.hash, Some(&text), 0);
+        if let Some(prev) = seen.get(&text) {
             return Err((
                 at,
                 format!(
@@ -405,7 +383,7 @@ impl Walker {
                 ),
             ));
         }
-        seen.insert(text.to_owned(), at);
+        seen.insert(text, at);
         *pending = Some(hash);
         let (was_first, frame_hash) = (std::mem::take(first), frame.hash);
         if was_first {
@@ -493,14 +471,12 @@ mod tests {
     use super::*;
 
     fn locate(src: &str) -> Locator {
-        Locator::parse(Path::new("f.yaml"), src).expect("walks").0
+        Locator::new(Path::new("f.yaml"), src).expect("walks")
     }
 
     /// The refusal of `src`: line, column, message.
     fn refusal(src: &str) -> (usize, usize, String) {
-        let (at, msg) = Locator::parse(Path::new("f.yaml"), src)
-            .map(|_| ())
-            .expect_err("refused");
+        let (at, msg) = Locator::new(Path::new("f.yaml"), src).expect_err("refused");
         (at.line, at.col, msg)
     }
 

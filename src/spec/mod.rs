@@ -1,14 +1,12 @@
 //! Case files: the model ([`model`]) and reading them with locations ([`load`],
 //! [`locate`]) within the input limits ([`limits`]), from a directory or the suite built
-//! into the binary ([`source`]); each file is parsed once, into a tree ([`tree`]) that
-//! serde reads the model from.
+//! into the binary ([`source`]).
 
 pub mod limits;
 pub mod load;
 pub mod locate;
 pub mod model;
 pub mod source;
-pub mod tree;
 
 pub use load::{Diagnostic, Diagnostics, LoadError, SpecFile, load_specs};
 pub use locate::{Location, Seg};
