@@ -668,7 +668,7 @@ fn lint_checks_the_masking_rules_beside_the_schemas() {
     let cut = common::Suite::copy();
     for e in std::fs::read_dir(cut.specs()).unwrap() {
         let p = e.unwrap().path();
-        if p.file_name().unwrap().to_str().unwrap().contains("alarm-rule") {
+        if p.to_string_lossy().contains("alarm-rule") {
             std::fs::remove_file(p).unwrap();
         }
     }
