@@ -525,6 +525,22 @@ fn merge(dir: &Path, parts: &[&Path]) -> common::Run {
     r
 }
 
+/// `run ARGS` writing its JSON report to `json` and JUnit to `junit`; it must pass.
+fn reported_run(args: &[&str], json: &Path, junit: &Path) {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend(["--report", "json", json.to_str().unwrap()]);
+    all.extend(["--junit", junit.to_str().unwrap()]);
+    let r = run(&all);
+    assert_eq!(r.code, 0, "{r:?}");
+}
+
+/// A merge refused as not one run (exit 4), saying `why`.
+fn refused(r: &common::Run, why: &str) {
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains(why), "{r:?}");
+}
+
 #[test]
 fn reports_that_do_not_make_one_run_are_refused_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -538,11 +554,9 @@ fn reports_that_do_not_make_one_run_are_refused_with_the_reason() {
 
     // A part missing.
     let r = merge(d, &[p1, p3]);
-    assert_eq!(r.code, 4, "{r:?}");
-    assert!(
-        r.stderr
-            .contains("a part is missing: no report of hash:2/3 (given: hash:1/3, hash:3/3)"),
-        "{r:?}"
+    refused(
+        &r,
+        "a part is missing: no report of hash:2/3 (given: hash:1/3, hash:3/3)",
     );
     // The report is still written, carrying the error: no stale merged report.
     let xml = std::fs::read_to_string(d.join("merged.xml")).unwrap();
@@ -552,14 +566,13 @@ fn reports_that_do_not_make_one_run_are_refused_with_the_reason() {
     let copy = d.join("p1-again.json");
     std::fs::copy(p1, &copy).unwrap();
     let r = merge(d, &[p1, p2, p3, &copy]);
-    assert_eq!(r.code, 4, "{r:?}");
-    assert!(
-        r.stderr.contains(&format!(
+    refused(
+        &r,
+        &format!(
             "{}:1:1: part hash:1/3 again: {} is that part too",
             shown(&copy),
             shown(p1)
-        )),
-        "{r:?}"
+        ),
     );
 
     // A case in two parts: a case line of part 1 copied into part 2.
@@ -595,55 +608,35 @@ fn reports_that_do_not_make_one_run_are_refused_with_the_reason() {
     // Another partition scheme, and a whole run.
     let other = tempfile::tempdir().unwrap();
     let counted = d.join("count.json");
-    let r = run(&[
-        "run",
-        "StopExecution",
-        "--partition",
-        "count:2/3",
-        "--report",
-        "json",
-        counted.to_str().unwrap(),
-        "--junit",
-        other.path().join("j.xml").to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let r = merge(d, &[p1, &counted, p3]);
-    assert_eq!(r.code, 4, "{r:?}");
-    assert!(
-        r.stderr.contains(&format!(
+    reported_run(
+        &["StopExecution", "--partition", "count:2/3"],
+        &counted,
+        &other.path().join("j.xml"),
+    );
+    refused(
+        &merge(d, &[p1, &counted, p3]),
+        &format!(
             "{}:1:1: not a part of the same run as {}: it is part count:2/3, that one part hash:1/3",
             shown(&counted),
             shown(p1)
-        )),
-        "{r:?}"
+        ),
     );
 
     // Another selection: part 2 ran with --skip as well as the filter.
     let skipped = d.join("skipped.json");
-    let r = run(&[
-        "run",
-        "StopExecution",
-        "--skip",
-        "404",
-        "--partition",
-        "hash:2/3",
-        "--report",
-        "json",
-        skipped.to_str().unwrap(),
-        "--junit",
-        other.path().join("s.xml").to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{r:?}");
-    let r = merge(d, &[p1, &skipped, p3]);
-    assert_eq!(r.code, 4, "{r:?}");
-    assert!(
-        r.stderr.contains(&format!(
+    reported_run(
+        &["StopExecution", "--skip", "404", "--partition", "hash:2/3"],
+        &skipped,
+        &other.path().join("s.xml"),
+    );
+    refused(
+        &merge(d, &[p1, &skipped, p3]),
+        &format!(
             "{}:1:1: not a part of the same run as {}: another selection of cases: \
              filter \"StopExecution\" --skip \"404\" here, filter \"StopExecution\" there",
             shown(&skipped),
             shown(p1)
-        )),
-        "{r:?}"
+        ),
     );
 
     // Another suite: one case renamed.
@@ -655,14 +648,13 @@ fn reports_that_do_not_make_one_run_are_refused_with_the_reason() {
     );
     let theirs = three_parts(other.path(), Some(&s.specs()));
     let r = merge(d, &[p1, &theirs[1], p3]);
-    assert_eq!(r.code, 4, "{r:?}");
-    assert!(
-        r.stderr.contains(&format!(
+    refused(
+        &r,
+        &format!(
             "{}:1:1: not a part of the same run as {}: another suite: its case list differs",
             shown(&theirs[1]),
             shown(p1)
-        )),
-        "{r:?}"
+        ),
     );
 
     // A part that ran nothing (its run stopped on bad input).
@@ -681,13 +673,12 @@ fn reports_that_do_not_make_one_run_are_refused_with_the_reason() {
     ]);
     assert_eq!(r.code, 2, "{r:?}");
     let r = merge(d, &[p1, &aborted, p3]);
-    assert_eq!(r.code, 4, "{r:?}");
-    assert!(
-        r.stderr.contains(&format!(
+    refused(
+        &r,
+        &format!(
             "{}:1:1: this part ran no case (run_aborted): ",
             shown(&aborted)
-        )),
-        "{r:?}"
+        ),
     );
 }
 

@@ -141,13 +141,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Error> {
         Some(dir) => Some(recording::load(dir)?),
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::System {
-            what: "cannot start the async runtime",
-            source,
-        })?;
+    let runtime = super::runtime()?;
     let (mut targets, mock) = targets::resolve(&args.target, &runtime, false)?;
     let plans = plans(&args.suite, &targets)?;
     let masks = load_masks(args.masks.as_deref(), &args.suite, &plans[0])?;

@@ -158,6 +158,17 @@ fn read_suite(suite: &SuiteArgs) -> Result<(SchemaRegistry, Vec<spec::SpecFile>)
     Ok((schemas, files))
 }
 
+/// The runtime a run's (or a diff's) cases share.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::System {
+            what: "cannot start the async runtime",
+            source,
+        })
+}
+
 /// The plan of a suite with no target variables (`lint`, `coverage`).
 fn load(suite: &SuiteArgs) -> Result<Plan, Error> {
     let (schemas, files) = read_suite(suite)?;

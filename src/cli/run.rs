@@ -107,13 +107,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Error> {
     }
     let color = args.test.colour();
     colored::control::set_override(color);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::System {
-            what: "cannot start the async runtime",
-            source,
-        })?;
+    let runtime = super::runtime()?;
     check_logfile(args.test.logfile.as_deref())?;
     if args.test.list {
         return list(&args, &runtime);
