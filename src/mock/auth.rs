@@ -247,6 +247,16 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The last value of query parameter `name`, decoded (a repeated parameter: the last
+/// one counts, as in most web frameworks).
+pub(crate) fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
+    query_pairs(uri.query())
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
 /// Decoded query pairs. `+` is a space: the official SDKs send form-encoded queries.
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     let decode = |s: &str| {

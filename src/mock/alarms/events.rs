@@ -16,7 +16,7 @@ use super::model::{EventQuery, MAX_EVENTS_PER_PUSH, PushBody};
 use super::query::{self, Statistic};
 use super::store::{StoredEvent, now_ms};
 use crate::mock::App;
-use crate::mock::auth::query_pairs;
+use crate::mock::auth::query_param;
 use crate::mock::errors::json_response;
 use crate::mock::fault::FaultPlan;
 
@@ -38,15 +38,6 @@ fn eps(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The last value of query parameter `key`.
-fn param(uri: &Uri, key: &str) -> Option<String> {
-    query_pairs(uri.query())
-        .into_iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v)
-}
-
 pub(crate) async fn push_events(
     State(app): State<Arc<App>>,
     ctx: Ctx,
@@ -56,7 +47,7 @@ pub(crate) async fn push_events(
     Json(body): Json<PushBody>,
 ) -> Answer {
     let op = ctx.op;
-    let clear = param(&uri, "action").as_deref() == Some("clear");
+    let clear = query_param(&uri, "action").as_deref() == Some("clear");
     if body.events.is_empty() || body.events.len() > MAX_EVENTS_PER_PUSH {
         return Err(AlarmError::invalid(op, "events holds 1-100 events."));
     }
@@ -132,7 +123,7 @@ fn selected(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Vec<StoredEvent> {
-    let kind = param(uri, "type");
+    let kind = query_param(uri, "type");
     let eps = eps(headers).filter(|e| e != "all_granted_eps");
     app.alarms.with(&ctx.project_id, |p| {
         p.events(now)
@@ -153,7 +144,7 @@ pub(crate) async fn list_events(
     Json(q): Json<EventQuery>,
 ) -> Answer {
     let op = ctx.op;
-    let limit = match param(&uri, "limit") {
+    let limit = match query_param(&uri, "limit") {
         None => 1000,
         Some(l) => l
             .parse::<usize>()
@@ -164,7 +155,7 @@ pub(crate) async fn list_events(
     let now = now_ms();
     let range = range(op, &q, now)?;
     let events = selected(&app, &ctx, (&q, range, now), &uri, &headers);
-    let page = query::page(events.len(), param(&uri, "marker").as_deref(), limit)
+    let page = query::page(events.len(), query_param(&uri, "marker").as_deref(), limit)
         .map_err(|why| AlarmError::invalid(op, why))?;
     f.injected()
         .await

@@ -17,7 +17,7 @@ use super::guard::{Ctx, Json};
 use super::model::{V4Delete, V4Rule};
 use super::store::{Project, Refusal, StoredV4, now_ms};
 use crate::mock::App;
-use crate::mock::auth::query_pairs;
+use crate::mock::auth::{query_pairs, query_param};
 use crate::mock::errors::json_response;
 use crate::mock::fault::FaultPlan;
 
@@ -43,11 +43,7 @@ pub(crate) async fn add_or_update(
     Json(rule): Json<V4Rule>,
 ) -> Answer {
     let op = ctx.op;
-    let action = query_pairs(uri.query())
-        .into_iter()
-        .rev()
-        .find(|(k, _)| k == "action_id")
-        .map(|(_, v)| v);
+    let action = query_param(&uri, "action_id");
     let add = match action.as_deref() {
         Some("add-alarm-action") => true,
         Some("update-alarm-action") => false,

@@ -18,9 +18,10 @@ use super::views::{
     ExecuteResponse, ExecutionList, ExecutionView, RenderedId, ResultResponse, WorkflowDynamics,
     WorkflowPage, WorkflowView,
 };
-use super::{Scope, ok, query_param};
+use super::{Scope, ok};
 use crate::mock::App;
 use crate::mock::auth::query_pairs;
+use crate::mock::auth::query_param;
 use crate::mock::errors::{ApiError, Op, json_bytes};
 use crate::mock::fault::FaultPlan;
 use crate::mock::pipeline::JsonBody;

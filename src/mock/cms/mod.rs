@@ -13,13 +13,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 
 use super::App;
-use super::auth::query_pairs;
 use super::errors::{ApiError, json_response};
 use super::pipeline::{guarded, may_use_project};
 pub(crate) use state::{IdGen, Store};
@@ -151,14 +150,4 @@ impl FromRequestParts<Arc<App>> for Scope {
 
 fn ok(value: &impl serde::Serialize) -> Response {
     json_response(StatusCode::OK, value)
-}
-
-/// The last value of query parameter `name`, decoded (a repeated parameter: the last
-/// one counts, as in most web frameworks).
-fn query_param(uri: &Uri, name: &str) -> Option<String> {
-    query_pairs(uri.query())
-        .into_iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
 }

@@ -18,7 +18,8 @@ use axum::http::Uri;
 use axum::response::Response;
 use serde::de::IgnoredAny;
 
-use super::{Scope, ok, query_param};
+use super::{Scope, ok};
+use crate::mock::auth::query_param;
 use crate::mock::errors::{ApiError, Op};
 use crate::mock::fault::FaultPlan;
 use crate::mock::pipeline::JsonBody;
