@@ -25,10 +25,8 @@ pub(super) fn load_masks(
     suite: &SuiteArgs,
     plan: &Plan,
 ) -> Result<Masks, Error> {
-    if masks.is_none() && suite.schemas.is_none() {
-        return Ok(Masks::builtin()?);
-    }
     let loaded = match (masks, &suite.schemas) {
+        (None, None) => return Ok(Masks::builtin()?),
         (Some(path), _) => Masks::load(path),
         (None, Some(dir)) => {
             let path = dir.join(masks::FILE_NAME);
@@ -41,7 +39,6 @@ pub(super) fn load_masks(
             }
             Masks::load(&path)
         }
-        (None, None) => Masks::builtin(),
     }?;
     let known: Vec<&str> = plan.operations.iter().map(|o| o.name.as_str()).collect();
     for d in &loaded.unknown_operations(&known).0 {
