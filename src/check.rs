@@ -206,7 +206,7 @@ fn json_body(resp: &Response, needs_json: bool, out: &mut Vec<Mismatch>) -> Opti
                 let error = if resp.body.is_empty() {
                     "the body is empty".to_owned()
                 } else {
-                    crate::schema::strip_serde_position(&e.to_string())
+                    crate::errors::strip_serde_position(&e.to_string())
                 };
                 out.push(Mismatch::NotJson { error });
             }

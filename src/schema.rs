@@ -89,7 +89,8 @@ impl SchemaRegistry {
             })?;
             let value: Value = serde_json::from_str(&text).map_err(|e| SchemaError::Json {
                 at: Location::new(path, e.line(), e.column()),
-                message: clip_message(&strip_serde_position(&e.to_string())).into_owned(),
+                message: clip_message(&crate::errors::strip_serde_position(&e.to_string()))
+                    .into_owned(),
             })?;
             let name = file_name(path);
             docs.insert(name.clone(), value);
@@ -152,14 +153,6 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// serde_json appends " at line L column C"; we print the location in front instead.
-pub(crate) fn strip_serde_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg.to_owned(),
-    }
 }
 
 /// Best effort: the first quoted string of `message` (usually the bad `$ref` or keyword

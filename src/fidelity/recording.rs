@@ -215,10 +215,7 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, RecordingError>
     })?;
     serde_json::from_str(&text).map_err(|e| RecordingError::Invalid {
         at: Location::new(path, e.line(), e.column()),
-        message: e
-            .to_string()
-            .rsplit_once(" at line ")
-            .map_or(e.to_string(), |(m, _)| m.to_owned()),
+        message: crate::errors::strip_serde_position(&e.to_string()),
     })
 }
 

@@ -146,8 +146,7 @@ pub fn parse_yaml_text<T: DeserializeOwned>(
 /// names become quotes, which read better in a terminal.
 pub fn yaml_diagnostic(path: &Path, e: &serde_yaml::Error) -> Diagnostic {
     let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-    let msg = e.to_string();
-    let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
+    let msg = crate::errors::strip_serde_position(&e.to_string());
     Diagnostic::new(Location::new(path, line, col), msg.replace('`', "\""))
 }
 

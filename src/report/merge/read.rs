@@ -359,11 +359,8 @@ impl Reader<'_> {
 
     fn parse(&self, text: &str) -> Result<Line, MergeError> {
         serde_json::from_str(text).map_err(|e| {
-            let message = e.to_string();
             // serde's own " at line L column C" is within this one line: ours replaces it.
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m);
+            let message = crate::errors::strip_serde_position(&e.to_string());
             self.at(
                 self.line,
                 e.column().max(1),
