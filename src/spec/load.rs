@@ -131,15 +131,37 @@ pub fn parse_yaml<T: DeserializeOwned>(path: &Path) -> Result<(T, Locator), Diag
 }
 
 /// [`parse_yaml`] of text already read (`path` names it in messages).
+///
+/// The locating walk and serde_yaml read the text at the same time, on two threads: each
+/// is a full YAML parse, and together they were two thirds of a large suite's load. The
+/// walk's verdict still comes first, so a file it refuses is reported as before; what
+/// serde_yaml may have spent on such a file meanwhile is bounded by the input limits and
+/// its own alias limit. Small files (most case files) are read on one thread: a thread
+/// costs more than it saves there.
 pub fn parse_yaml_text<T: DeserializeOwned>(
     path: &Path,
     source: &str,
 ) -> Result<(T, Locator), Diagnostic> {
-    let locator =
-        Locator::new(path, source).map_err(|(at, message)| Diagnostic::new(at, message))?;
-    let doc = serde_yaml::from_str(source).map_err(|e| yaml_diagnostic(path, &e))?;
-    Ok((doc, locator))
+    let locate =
+        || Locator::new(path, source).map_err(|(at, message)| Diagnostic::new(at, message));
+    let deserialize = || serde_yaml::from_str(source).map_err(|e| yaml_diagnostic(path, &e));
+    if source.len() < PARALLEL_PARSE_BYTES {
+        let locator = locate()?;
+        return Ok((deserialize()?, locator));
+    }
+    let (locator, doc) = std::thread::scope(|s| {
+        let walk = s.spawn(locate);
+        let doc = deserialize();
+        // A panic in the walk is a bug; resume it rather than hide it.
+        let locator = walk.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (locator, doc)
+    });
+    let locator = locator?;
+    Ok((doc?, locator))
 }
+
+/// From this size on, [`parse_yaml_text`] runs its two parses on two threads.
+const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
 
 /// A serde_yaml error as a located diagnostic. serde_yaml ends messages with " at line L
 /// column C"; the location is printed in front instead, rustc style. Backticks around
@@ -153,6 +175,7 @@ pub fn yaml_diagnostic(path: &Path, e: &serde_yaml::Error) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::locate::Seg;
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);
@@ -174,5 +197,40 @@ mod tests {
         assert!(err.message.contains("unknown field \"staus\""), "{err}");
         assert!(err.message.contains("expected one of"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A file past [`PARALLEL_PARSE_BYTES`] (parsed on two threads) reads as a small one
+    /// does, and the walk's verdict still comes before serde_yaml's.
+    #[test]
+    fn large_files_read_alike_and_the_walk_speaks_first() {
+        let head = "operation: X\nmethod: GET\npath: /x\nresponses: {200: {}}\ncases:\n";
+        let case = |i: usize| format!("  - name: case {i}\n    expect: {{ status: 200 }}\n");
+        let mut big = head.to_owned();
+        let mut i = 0;
+        while big.len() <= PARALLEL_PARSE_BYTES {
+            big.push_str(&case(i));
+            i += 1;
+        }
+        let at = |p: &str, text: &str| {
+            parse_yaml_text::<CaseFile>(Path::new(p), text).map(|(doc, loc)| {
+                let last = [Seg::from("cases"), Seg::from(doc.cases.len() - 1)];
+                (doc.cases.len(), loc.value(&last))
+            })
+        };
+        let (n, last) = at("big.yaml", &big).expect("a valid large file");
+        assert_eq!(n, i);
+        assert_eq!((last.line, last.col), (5 + 2 * i - 1, 5));
+
+        // serde_yaml would refuse the unknown field at line 7; the walk refuses the
+        // repeated key further down first, as on one thread.
+        let bad = big.replacen("expect: { status: 200 }", "expect: { staus: 200 }", 2)
+            + "  - name: dup\n    name: dup\n";
+        let err = at("big.yaml", &bad).expect_err("must fail");
+        assert!(err.message.contains("duplicate key \"name\""), "{err}");
+        assert_eq!(err.at.line, 5 + 2 * i + 2, "{err}");
+        let typo = big.replacen("status", "staus", 1);
+        let err = at("big.yaml", &typo).expect_err("must fail");
+        assert_eq!((err.at.line, err.at.col), (7, 15), "{err}");
+        assert!(err.message.contains("unknown field \"staus\""), "{err}");
     }
 }
