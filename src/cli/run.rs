@@ -169,9 +169,10 @@ fn list(args: &RunArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode, E
         color: false,
         partition: args.partition,
     };
-    let trials = runner::trials(&pairs, runtime.handle(), &opts);
+    let test = args.test.arguments(false, 1);
+    let trials = runner::trials(&pairs, runtime.handle(), &opts, &test);
     crate::sys::quiet_on_broken_pipe();
-    libtest_mimic::run(&args.test.arguments(false, 1), trials).exit_if_failed();
+    libtest_mimic::run(&runner::libtest_arguments(&test), trials).exit_if_failed();
     Ok(ExitCode::SUCCESS)
 }
 
@@ -259,10 +260,10 @@ fn execute(
     if !args.allow_empty && runner::selects_nothing(&pairs, &test, opts.prefix_target) {
         return Err(Error::Usage(no_case_matches(&test)));
     }
-    let trials = runner::trials(&pairs, runtime.handle(), &opts);
+    let trials = runner::trials(&pairs, runtime.handle(), &opts, &test);
     let quarantined = runner::quarantined(&pairs, &test, &opts);
     let started = Instant::now();
-    let conclusion = libtest_mimic::run(&test, trials);
+    let conclusion = libtest_mimic::run(&runner::libtest_arguments(&test), trials);
     for q in &quarantined {
         reporters.emit(&Event::CaseFinished(q));
     }

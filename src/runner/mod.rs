@@ -2,16 +2,17 @@
 //! target; each trial runs its case ([`case`]) and emits typed [`report::Event`]s to
 //! every reporter. The console text libtest prints for a failure comes from `report`.
 
+mod ahead;
 mod capture;
 mod case;
 mod cleanup;
 mod observe;
 mod preflight;
 
+pub use ahead::libtest_arguments;
 pub use preflight::{Preflight, Refused};
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Handle;
@@ -21,7 +22,7 @@ use crate::fidelity::CaseObservation;
 use crate::http::{Client, Rendered, Response, TransportError};
 use crate::plan::partition::Partition;
 use crate::plan::{Plan, PlannedRequest};
-use crate::report::{self, CaseFinished, CaseInfo, Event, Exchange, Outcome, Reporters, Warning};
+use crate::report::{self, CaseFinished, CaseInfo, Event, Outcome, Reporters, Warning};
 use crate::target::Target;
 use crate::template::Vars;
 
@@ -295,13 +296,18 @@ fn case_info(case: &crate::plan::PlannedCase, tr: &TargetRun) -> CaseInfo {
     }
 }
 
-/// One trial per (target, case).
+/// One trial per (target, case) of this part; the cases `args` select start ahead of
+/// their trials, at most `args.test_threads` at once (see [`ahead`]). Run the trials with
+/// [`libtest_arguments`].
 pub fn trials(
     targets: &[(Arc<Plan>, Arc<TargetRun>)],
     handle: &Handle,
     opts: &TrialOptions,
+    args: &libtest_mimic::Arguments,
 ) -> Vec<Trial> {
     let mut out = Vec::with_capacity(targets.iter().map(|(p, _)| p.cases.len()).sum());
+    let mut jobs = Vec::new();
+    let ahead = Arc::new(std::sync::OnceLock::<Arc<ahead::Ahead>>::new());
     for (plan, tr) in targets {
         for index in 0..plan.cases.len() {
             let case = &plan.cases[index];
@@ -309,28 +315,45 @@ pub fn trials(
                 continue;
             }
             let name = trial_name(case, tr, opts.prefix_target);
-            let (plan, tr, handle) = (Arc::clone(plan), Arc::clone(tr), handle.clone());
-            let color = opts.color;
             let quarantined = case.skip.is_some();
-            let t = Trial::ignorable_test(name, move || trial(&plan, index, &tr, &handle, color));
+            let probe = Trial::test(name.clone(), || Ok(())).with_ignored_flag(quarantined);
+            // The cases libtest will call run ahead (see `ahead`); any other trial,
+            // should libtest call it after all, runs its case when called.
+            let slot = (!args.is_filtered_out(&probe) && !args.is_ignored(&probe)).then(|| {
+                jobs.push(ahead::Job {
+                    plan: Arc::clone(plan),
+                    index,
+                    tr: Arc::clone(tr),
+                });
+                jobs.len() - 1
+            });
+            let (plan, tr, handle) = (Arc::clone(plan), Arc::clone(tr), handle.clone());
+            let (color, ahead) = (opts.color, Arc::clone(&ahead));
+            let t = Trial::ignorable_test(name, move || {
+                let done = match (slot, ahead.get()) {
+                    (Some(k), Some(ahead)) => ahead.take(k),
+                    _ => handle.block_on(ahead::run(&plan, index, &tr)),
+                };
+                trial(&plan, index, &tr, done, color)
+            });
             out.push(t.with_ignored_flag(quarantined));
         }
     }
+    let threads = args.test_threads.unwrap_or(1);
+    let _ = ahead.set(ahead::Ahead::new(handle.clone(), threads, jobs));
     out
 }
 
-/// Runs case `index` of `plan` as one trial: events around it, libtest's verdict.
+/// Reports case `index` of `plan`, which ran (`done`): events, libtest's verdict.
 fn trial(
-    plan: &Arc<Plan>,
+    plan: &Plan,
     index: usize,
-    tr: &Arc<TargetRun>,
-    handle: &Handle,
+    tr: &TargetRun,
+    (outcome, exchange, duration): ahead::Done,
     color: bool,
 ) -> Result<Completion, Failed> {
     let case = &plan.cases[index];
     let info = case_info(case, tr);
-    let started = Instant::now();
-    let (outcome, exchange) = on_the_runtime(plan, index, tr, handle);
     let outcome = tr.against_baseline(&case.id, outcome);
     let verdict = match &outcome {
         Outcome::Passed => Ok(Completion::Completed),
@@ -350,7 +373,7 @@ fn trial(
         case: info,
         outcome,
         exchange,
-        duration: started.elapsed(),
+        duration,
     };
     tr.reporters.emit(&Event::CaseFinished(&finished));
     verdict
@@ -385,35 +408,4 @@ pub async fn observe_all(
     }
     out.sort_by_key(|(index, _)| *index);
     out.into_iter().map(|(_, o)| o).collect()
-}
-
-/// Runs case `index` as a task on the runtime's workers, where its connections are
-/// driven, while libtest's thread waits for the end: one hand-over between threads per
-/// case rather than one per request and answer. A panic in the case stays the trial's.
-fn on_the_runtime(
-    plan: &Arc<Plan>,
-    index: usize,
-    tr: &Arc<TargetRun>,
-    handle: &Handle,
-) -> (Outcome, Option<Exchange>) {
-    let (plan, tr) = (Arc::clone(plan), Arc::clone(tr));
-    let task = handle.spawn(async move {
-        let case = &plan.cases[index];
-        let mut log = match tr.record {
-            Some(_) => observe::Log::on(),
-            None => observe::Log::off(),
-        };
-        let (outcome, exchange) = case::run(&plan, case, index, &tr, &mut log).await;
-        if let Some(sink) = &tr.record {
-            sink.lock()
-                .extend(observe::observation(case, &tr, &outcome, log));
-        }
-        (outcome, exchange)
-    });
-    match handle.block_on(task) {
-        Ok(done) => done,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        // Only a runtime shutting down cancels a task: the run is being interrupted.
-        Err(_) => (Outcome::Interrupted, None),
-    }
 }
