@@ -14,6 +14,11 @@
 //!    compare two builds in one run on a noisy machine;
 //! 4. `hurl --test --jobs N` on the same cases as `.hurl` files, when `hurl` is on PATH.
 //!
+//! Last it prints the floor the YAML reader sets: serde_yaml (the project's fixed YAML
+//! package) deserializing the large case file into nothing at all, in this process, and
+//! the peak RSS of `lint` on a one-case suite. No `lint` can take less time than the
+//! first, and no run less memory than the two together.
+//!
 //! `AOMC_BENCH_SUITE_OUT=DIR` only writes the generated case files to `DIR/specs` (for
 //! profiling) and exits.
 
@@ -64,6 +69,9 @@ fn main() {
         "workload: {n} cases, {requests} requests, concurrency {concurrency}, {rounds} round(s)"
     );
 
+    let tiny = dir.path().join("one-case");
+    workload::write_suite(&tiny, 1).expect("write the one-case suite");
+    let one_case = child(Command::new(&ours).arg("lint").arg("--specs").arg(&tiny));
     for bin in std::iter::once(&ours).chain(&other) {
         let lint = child(Command::new(bin).arg("lint").arg("--specs").arg(&specs));
         println!(
@@ -132,6 +140,16 @@ fn main() {
     }
     let _ = mock.kill();
     let _ = mock.wait();
+    // Last: parsing here raises this process's RSS, which a child forked after it would
+    // inherit in its `wait4` figure.
+    let (parse, parse_kb) = parser_floor(&specs.join(workload::LARGEST));
+    println!(
+        "floor: serde_yaml alone reads {} in {:.0} ms, its peak about {} MB; `lint` of a one-case suite: peak RSS {} MB",
+        workload::LARGEST,
+        parse.as_secs_f64() * 1000.0,
+        parse_kb / 1024,
+        one_case.peak_rss_kb / 1024
+    );
 }
 
 /// The seconds of libtest's "finished in 0.76s": the trials alone, without loading,
@@ -142,6 +160,29 @@ fn finished_in(result: &str) -> Option<f64> {
 }
 
 /// "this build", or the other binary's file name.
+/// serde_yaml deserializing `file` into nothing: its time, and how much it raised this
+/// process's peak RSS (measured before anything else here grew it).
+fn parser_floor(file: &Path) -> (Duration, i64) {
+    let text = std::fs::read_to_string(file).expect("read the generated case file");
+    let before = max_rss_kb();
+    let started = Instant::now();
+    let parsed: Result<serde::de::IgnoredAny, _> = serde_yaml::from_str(&text);
+    let took = started.elapsed();
+    parsed.expect("the generated case file is YAML");
+    (took, max_rss_kb() - before)
+}
+
+/// This process's peak RSS so far (`VmHWM`: `getrusage` would count cargo's, which this
+/// process inherits across `exec`).
+fn max_rss_kb() -> i64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn label(bin: &Path, ours: &Path) -> String {
     if bin == ours {
         "this build".into()

@@ -39,6 +39,9 @@ response_headers:
 cases:
 ";
 
+/// The case file holding all but one of the cases.
+pub const LARGEST: &str = "stop-execution.yaml";
+
 /// Writes the `n`-case suite's two case files into `specs` (created); the schemas are
 /// the built-in ones.
 pub fn write_suite(specs: &Path, n: usize) -> std::io::Result<()> {
@@ -62,7 +65,7 @@ pub fn write_suite(specs: &Path, n: usize) -> std::io::Result<()> {
 "
         );
     }
-    std::fs::write(specs.join("stop-execution.yaml"), stop)
+    std::fs::write(specs.join(LARGEST), stop)
 }
 
 /// The same cases as Hurl files (one per case, like the case files' cases), for
