@@ -144,7 +144,12 @@ pub const SECRET_HEADERS: &[&str] = &["authorization", "x-auth-token", "x-securi
 #[derive(Clone)]
 pub struct Client {
     inner: reqwest::Client,
-    endpoint: String,
+    /// The endpoint, parsed once: each request's URL is a copy with its path and query
+    /// set, so the host is not parsed again per request (whole-URL parsing, IDNA rules
+    /// included, was a sixteenth of a large run's time).
+    base: reqwest::Url,
+    /// The endpoint's own path, without a trailing slash ("" for most).
+    base_path: String,
     host: String,
     project_id: String,
     credentials: Credentials,
@@ -193,7 +198,8 @@ impl Client {
             .map_err(|e| TransportError::Build(e.to_string()))?;
         Ok(Client {
             inner,
-            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            base_path: url.path().trim_end_matches('/').to_owned(),
+            base: url,
             host,
             project_id: project_id.to_owned(),
             credentials,
@@ -249,7 +255,7 @@ impl Client {
                 .map_err(|_| TransportError::Build(format!("bad value for header {k:?}")))?;
             map.append(name, value);
         }
-        let mut builder = self.inner.request(method, &url).headers(map);
+        let mut builder = self.inner.request(method, url).headers(map);
         if let Some(b) = &req.body {
             builder = builder.body(b.clone());
         }
@@ -285,19 +291,19 @@ impl Client {
     }
 
     /// The endpoint, the path and the query, percent-encoded.
-    fn url(&self, req: &Rendered) -> String {
-        let mut url = format!("{}{}", self.endpoint, req.path);
-        if !req.query.is_empty() {
-            url.push('?');
-            for (i, (k, v)) in req.query.iter().enumerate() {
-                if i > 0 {
-                    url.push('&');
-                }
-                url.extend(utf8_percent_encode(k, UNRESERVED));
-                url.push('=');
-                url.extend(utf8_percent_encode(v, UNRESERVED));
+    fn url(&self, req: &Rendered) -> reqwest::Url {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{}", self.base_path, req.path));
+        let mut query = String::new();
+        for (i, (k, v)) in req.query.iter().enumerate() {
+            if i > 0 {
+                query.push('&');
             }
+            query.extend(utf8_percent_encode(k, UNRESERVED));
+            query.push('=');
+            query.extend(utf8_percent_encode(v, UNRESERVED));
         }
+        url.set_query((!req.query.is_empty()).then_some(query.as_str()));
         url
     }
 
@@ -423,5 +429,64 @@ mod tests {
         assert_eq!(r.query, vec![("action".to_owned(), "x y".to_owned())]);
         // `null` removed the default Content-Type.
         assert_eq!(r.headers, vec![("X-A".to_owned(), "1".to_owned())]);
+    }
+
+    /// The URL built from the endpoint parsed once is the one parsing the whole text gives
+    /// (what reqwest sent before), for escaped paths, repeated and odd query values, and
+    /// endpoints with a path, a port or a trailing slash.
+    #[test]
+    fn urls_from_the_parsed_endpoint_equal_whole_url_parsing() {
+        let opts = ClientOptions {
+            timeout: Duration::from_secs(1),
+            insecure: false,
+            rate_limit: None,
+        };
+        let rendered = |path: &str, query: &[(&str, &str)]| Rendered {
+            method: "GET",
+            path: path.to_owned(),
+            query: query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            headers: Vec::new(),
+            body: None,
+            auth: AuthMode::None,
+            sent_secrets: Vec::new(),
+        };
+        let requests = [
+            rendered(
+                "/v1/p/cms/workflow/wf%201%3A2/executions/a%2Fb~c/terminate",
+                &[],
+            ),
+            rendered(
+                "/v1/p/x",
+                &[("match[]", "up{job=\"a b\"}"), ("match[]", "ü&=#")],
+            ),
+            rendered("/v1/p/%E4%B8%AD/..%2F", &[("empty", "")]),
+        ];
+        for endpoint in [
+            "http://127.0.0.1:8080",
+            "https://aom.cn-north-4.myhuaweicloud.com/",
+            "http://localhost/prefix/",
+            "http://[::1]:9/a%20b",
+        ] {
+            let client = Client::new(endpoint, "p", Credentials::None, &opts).unwrap();
+            for r in &requests {
+                let mut text = format!("{}{}", endpoint.trim_end_matches('/'), r.path);
+                for (i, (k, v)) in r.query.iter().enumerate() {
+                    text.push(if i == 0 { '?' } else { '&' });
+                    text.extend(utf8_percent_encode(k, UNRESERVED));
+                    text.push('=');
+                    text.extend(utf8_percent_encode(v, UNRESERVED));
+                }
+                let whole = reqwest::Url::parse(&text).unwrap();
+                assert_eq!(
+                    client.url(r).as_str(),
+                    whole.as_str(),
+                    "{endpoint} {}",
+                    r.path
+                );
+            }
+        }
     }
 }
