@@ -124,6 +124,51 @@ fn aliases_expanding_beyond_the_node_limit_are_refused() {
     );
 }
 
+/// Past the size where a file's two readers run on two threads, the walk still refuses
+/// an alias bomb before serde_yaml expands it (serde_yaml's own limit counts aliases, not
+/// the nodes they expand to: this one is 240 million from 132 KB). The child's address
+/// space is capped, so a regression aborts it instead of exhausting the machine.
+#[test]
+fn an_alias_bomb_in_a_large_file_is_refused_before_serde_yaml_expands_it() {
+    let s = Suite::copy();
+    let items = vec!["1"; 20_000].join(", ");
+    let aliases = vec!["*big"; 12_000].join(", ");
+    s.edit(
+        STOP,
+        "    expect:\n      status: 200\n      body: { result: success }\n",
+        &format!(
+            "    expect:\n      status: 200\n      body:\n        big: &big [{items}]\n        copies: [{aliases}]\n"
+        ),
+    );
+    assert!(std::fs::metadata(stop_file(&s)).unwrap().len() > 128 * 1024);
+    let mut cmd = common::bin();
+    cmd.args(["lint", "--specs", s.specs().to_str().unwrap()]);
+    cmd.args(["--schemas", s.schemas().to_str().unwrap()]);
+    // SAFETY: only setrlimit, which is async-signal-safe, runs between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            let cap = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let r = common::output(cmd.output().unwrap());
+    assert_located(
+        &r,
+        &at_line(&s, "copies: [*big"),
+        &format!(
+            "with its aliases expanded, this file holds more than {MAX_YAML_NODES} YAML nodes"
+        ),
+    );
+}
+
 #[test]
 fn bodies_nested_too_deep_are_refused() {
     let deep = 100_000;

@@ -132,12 +132,13 @@ pub fn parse_yaml<T: DeserializeOwned>(path: &Path) -> Result<(T, Locator), Diag
 
 /// [`parse_yaml`] of text already read (`path` names it in messages).
 ///
-/// The locating walk and serde_yaml read the text at the same time, on two threads: each
-/// is a full YAML parse, and together they were two thirds of a large suite's load. The
-/// walk's verdict still comes first, so a file it refuses is reported as before; what
-/// serde_yaml may have spent on such a file meanwhile is bounded by the input limits and
-/// its own alias limit. Small files (most case files) are read on one thread: a thread
-/// costs more than it saves there.
+/// The locating walk and serde_yaml read a large file at the same time, on two threads:
+/// each is a full YAML parse, and together they were two thirds of a large suite's load.
+/// The walk's verdict still comes first, so a file it refuses is reported as before. Only
+/// a file without anchors (no `&` anywhere) is read so: serde_yaml must never see an
+/// alias bomb the walk refuses, since its own limit counts aliases, not the nodes they
+/// expand to (67 KB can expand to gigabytes). Small files (most case files) are read on
+/// one thread too: a thread costs more than it saves there.
 pub fn parse_yaml_text<T: DeserializeOwned>(
     path: &Path,
     source: &str,
@@ -145,7 +146,7 @@ pub fn parse_yaml_text<T: DeserializeOwned>(
     let locate =
         || Locator::new(path, source).map_err(|(at, message)| Diagnostic::new(at, message));
     let deserialize = || serde_yaml::from_str(source).map_err(|e| yaml_diagnostic(path, &e));
-    if source.len() < PARALLEL_PARSE_BYTES {
+    if source.len() < PARALLEL_PARSE_BYTES || source.contains('&') {
         let locator = locate()?;
         return Ok((deserialize()?, locator));
     }
@@ -160,7 +161,8 @@ pub fn parse_yaml_text<T: DeserializeOwned>(
     Ok((doc?, locator))
 }
 
-/// From this size on, [`parse_yaml_text`] runs its two parses on two threads.
+/// From this size on, [`parse_yaml_text`] runs its two parses on two threads (when the
+/// file has no anchors).
 const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
 
 /// A serde_yaml error as a located diagnostic. serde_yaml ends messages with " at line L
