@@ -107,6 +107,34 @@ fn unknown_field_is_located() {
     );
 }
 
+/// An operation path is sent as written: a query, a fragment or a blank in it would be
+/// escaped into the path (`%3F`, `%23`, `%20`), so each is refused where it is written.
+#[test]
+fn an_operation_path_with_a_query_fragment_or_blank_is_located() {
+    for (path, message) in [
+        ("/terminate?now=1", "path must not contain `?` or `#`"),
+        ("/terminate#top", "path must not contain `?` or `#`"),
+        ("/terminate ", "path must not contain blanks"),
+    ] {
+        let s = Suite::copy();
+        s.edit(
+            "specs/stop-execution.yaml",
+            "path: /v1/{project_id}/cms/workflow/{workflow_id}/executions/{execution_id}/terminate\n",
+            &format!(
+                "path: \"/v1/{{project_id}}/cms/workflow/{{workflow_id}}/executions/{{execution_id}}{path}\"\n"
+            ),
+        );
+        let r = lint(&s);
+        assert_eq!(r.code, 2, "{path}: {r:?}");
+        let file = s.specs().join("stop-execution.yaml");
+        let at = format!("{}:{}:7: ", file.display(), line_of(&file, "path: \"/v1/"));
+        assert!(
+            r.stderr.contains(&format!("{at}{message}")),
+            "{path}: {r:?}"
+        );
+    }
+}
+
 #[test]
 fn malformed_yaml_is_located() {
     let s = Suite::copy();

@@ -212,6 +212,17 @@ fn split_path(
     if !path.starts_with('/') {
         diags.push(at(), "path must start with `/`");
     }
+    // The path is sent as written (parameters escaped): a `?` or `#` would be sent as
+    // `%3F`/`%23`, and blanks as `%20`, not as a query or trimmed.
+    if path.contains(['?', '#']) {
+        diags.push(
+            at(),
+            "path must not contain `?` or `#`; a case's parameters go in `query:`",
+        );
+    }
+    if path.chars().any(char::is_whitespace) {
+        diags.push(at(), "path must not contain blanks");
+    }
     (params, literals)
 }
 
