@@ -147,6 +147,13 @@ fn endpoint(
             "the endpoint URL must not carry a user or password: configure `auth:` instead".into(),
         ));
     }
+    if url.query().is_some() || url.fragment().is_some() {
+        // Each request's path and query replace them: they would silently go unsent.
+        return Err(at(
+            &["endpoint".into()],
+            format!("endpoint {endpoint:?} must not have a query or fragment (`?…`, `#…`)"),
+        ));
+    }
     Ok((endpoint, url))
 }
 
@@ -432,6 +439,20 @@ mod tests {
         };
         let e = resolve(None, &userinfo, &env).unwrap_err().to_string();
         assert!(e.contains("must not carry a user or password"), "{e}");
+        for odd in [
+            "https://aom.example.com/?x=1",
+            "https://aom.example.com/#top",
+        ] {
+            let extra = TargetArgs {
+                endpoint: Some(odd.into()),
+                ..base.clone()
+            };
+            let e = resolve(None, &extra, &env).unwrap_err().to_string();
+            assert!(
+                e.contains("must not have a query or fragment"),
+                "{odd}: {e}"
+            );
+        }
         assert_eq!(
             parse_duration("10"),
             Err("\"10\" has no unit: write 10s for seconds or 10ms for milliseconds".into())
