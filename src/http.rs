@@ -354,10 +354,12 @@ impl Client {
                     headers.push(("X-Security-Token".into(), st.expose().to_owned()));
                 }
                 let body = req.body.as_deref().unwrap_or(&[]);
+                // The path as sent: behind the endpoint's own path, if it has one.
+                let path = format!("{}{}", self.base_path, req.path);
                 let signed = signer::sign(
                     &SignInput {
                         method: req.method,
-                        path: &req.path,
+                        path: &path,
                         query: &req.query,
                         headers,
                         body,
@@ -488,5 +490,45 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Behind an endpoint with a path of its own, the path signed is the path sent.
+    #[test]
+    fn the_signed_path_includes_the_endpoints_own_path() {
+        let opts = ClientOptions {
+            timeout: Duration::from_secs(1),
+            insecure: false,
+            rate_limit: None,
+        };
+        let keys = Credentials::AkSk(crate::auth::AccessKeyPair {
+            ak: "AK".into(),
+            sk: Secret::new("SK"),
+            security_token: None,
+            algorithm: signer::Algorithm::SdkHmacSha256,
+        });
+        let client = Client::new("http://127.0.0.1:9/prefix/", "p", keys, &opts).unwrap();
+        let req = client.authorize(Rendered {
+            method: "GET",
+            path: "/v1/p/x".into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            auth: AuthMode::Default,
+            sent_secrets: Vec::new(),
+        });
+        assert_eq!(client.url(&req).path(), "/prefix/v1/p/x");
+        let (signed_headers, authorization) = req.headers.split_at(req.headers.len() - 1);
+        let sign = |path: &str| {
+            let input = SignInput {
+                method: "GET",
+                path,
+                query: &[],
+                headers: signed_headers,
+                body: &[],
+            };
+            signer::sign(&input, "AK", "SK", &signer::Algorithm::SdkHmacSha256).authorization
+        };
+        assert_eq!(authorization[0].1, sign("/prefix/v1/p/x"));
+        assert_ne!(authorization[0].1, sign("/v1/p/x"));
     }
 }
