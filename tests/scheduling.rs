@@ -34,20 +34,24 @@ async fn probe(State(seen): State<Arc<Seen>>, Path((_, n)): Path<(String, u32)>)
     seen.probes.lock().push(n);
     let now = seen.now.fetch_add(1, Ordering::SeqCst) + 1;
     seen.most.fetch_max(now, Ordering::SeqCst);
-    // Later probes answer sooner, so cases end out of suite order.
-    let wait = 20 + 8 * (CASES as u64).saturating_sub(u64::from(n));
+    // Later probes answer sooner, so cases end out of suite order (probes past the
+    // usual suite answer at once).
+    let wait = match CASES as u64 {
+        cases if u64::from(n) < cases => 20 + 8 * (cases - u64::from(n)),
+        _ => 0,
+    };
     tokio::time::sleep(Duration::from_millis(wait)).await;
     seen.now.fetch_sub(1, Ordering::SeqCst);
     StatusCode::NOT_FOUND
 }
 
-/// A suite of [`CASES`] probes, `probe 0` … `probe 11`; the last one quarantined.
-fn suite() -> tempfile::TempDir {
+/// A suite of `cases` probes, `probe 0` … ; the last one quarantined.
+fn suite(cases: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from(
         "operation: Probe\nmethod: GET\npath: /v1/{project_id}/probe/{n}\nresponses:\n  404: {}\ncases:\n",
     );
-    for i in 0..CASES {
+    for i in 0..cases {
         text.push_str(&format!(
             "  - name: probe {i}\n    request: {{ path: {{ n: \"{i}\" }} }}\n    expect: {{ status: 404 }}\n"
         ));
@@ -58,15 +62,20 @@ fn suite() -> tempfile::TempDir {
     dir
 }
 
-/// Runs `run <extra>` on the probe suite against a fresh counting server.
+/// Runs `run <extra>` on the probe suite of [`CASES`] against a fresh counting server.
 fn run_probes(extra: &[&str]) -> (common::Run, Vec<u32>, usize) {
+    run_many(CASES, extra)
+}
+
+/// [`run_probes`] on a suite of `cases` probes.
+fn run_many(cases: usize, extra: &[&str]) -> (common::Run, Vec<u32>, usize) {
     let rt = common::runtime();
     let seen = Arc::new(Seen::default());
     let router = Router::new()
         .route("/v1/{project}/probe/{n}", get(probe))
         .with_state(Arc::clone(&seen));
     let url = serve(&rt, router);
-    let dir = suite();
+    let dir = suite(cases);
     let specs = dir.path().join("specs");
     let mut args = vec!["run", "--specs", specs.to_str().unwrap()];
     args.extend(["--endpoint", &url, "--project-id", PROJECT]);
@@ -138,4 +147,15 @@ fn results_come_in_suite_order() {
         .collect();
     let expected: Vec<String> = (0..CASES).map(|i| i.to_string()).collect();
     assert_eq!(order, expected, "{r:?}");
+}
+
+/// More cases than the results that may wait to be collected (64 per thread): the
+/// window refills as results are collected, and every case runs once.
+#[test]
+fn more_cases_than_the_window_all_run_once() {
+    let (r, probes, most) = run_many(150, &["--test-threads", "1"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(probes, (0..149).collect::<Vec<u32>>(), "{r:?}");
+    assert_eq!(most, 1);
+    assert!(r.stdout.contains("149 passed"), "{r:?}");
 }
