@@ -103,7 +103,7 @@ impl Masks {
         let mut rules = Vec::with_capacity(file.masks.len());
         for (i, r) in file.masks.into_iter().enumerate() {
             let at = |field: &str, j: Option<usize>| {
-                let mut p = vec![Seg::from("masks"), i.into(), field.into()];
+                let mut p = vec![Seg::from("masks"), i.into(), field.to_owned().into()];
                 p.extend(j.map(Seg::from));
                 locator.value(&p)
             };

@@ -108,7 +108,7 @@ fn fixtures<'a>(files: &'a [SpecFile], diags: &mut Diagnostics) -> Fixtures<'a> 
             if let Some((other, _)) = fixtures.get(name.as_str()) {
                 diags.push(
                     f.locator
-                        .key(&[Seg::from("fixtures"), Seg::from(name.as_str())]),
+                        .key(&[Seg::from("fixtures"), Seg::from(name.clone())]),
                     format!(
                         "fixture \"{name}\" is already defined in {}",
                         other.path.display()
@@ -128,7 +128,7 @@ fn check_file_variables(files: &[SpecFile], diags: &mut Diagnostics) {
             if let Some(problem) = settable_name_problem(name) {
                 let at = f
                     .locator
-                    .key(&[Seg::from("variables"), Seg::from(name.as_str())]);
+                    .key(&[Seg::from("variables"), Seg::from(name.clone())]);
                 diags.push(at, problem);
             }
         }

@@ -37,13 +37,13 @@ pub(super) fn captures(
         .map(|(var, ptr)| {
             if let Some(problem) = settable_name_problem(var) {
                 diags.push(
-                    f.locator.key(&with(path, &[var.as_str().into()])),
+                    f.locator.key(&with(path, &[var.clone().into()])),
                     format!("capture: {problem}"),
                 );
             }
             if !(ptr.is_empty() || ptr.starts_with('/')) {
                 diags.push(
-                    f.locator.value(&with(path, &[var.as_str().into()])),
+                    f.locator.value(&with(path, &[var.clone().into()])),
                     format!("capture \"{var}\": \"{ptr}\" is not a JSON pointer (use \"/field\")"),
                 );
             }
@@ -70,7 +70,7 @@ pub(super) fn check_header_names<'n>(
 ) {
     for name in names.filter(|n| !is_header_name(n)) {
         diags.push(
-            f.locator.key(&with(path, &[name.as_str().into()])),
+            f.locator.key(&with(path, &[name.clone().into()])),
             format!("{name:?} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)"),
         );
     }
@@ -186,7 +186,7 @@ impl Planner<'_> {
                         }
                         (n, _) => {
                             node = n.and_then(|n| n.get(&key));
-                            p.push(Seg::Key(key));
+                            p.push(Seg::from(key));
                         }
                     }
                 }

@@ -120,7 +120,7 @@ pub(super) fn answers(
     let mut out = Answers::new();
     for f in files {
         for (name, a) in &f.doc.answers {
-            let key = [Seg::from("answers"), Seg::from(name.as_str())];
+            let key = [Seg::from("answers"), Seg::from(name.clone())];
             if out.contains_key(name) {
                 diags.push(
                     f.locator.key(&key),
@@ -154,7 +154,7 @@ pub(super) fn families(
             if let Some(problem) = family_name_problem(name) {
                 let at = f
                     .locator
-                    .key(&[Seg::from("families"), Seg::from(name.as_str())]);
+                    .key(&[Seg::from("families"), Seg::from(name.clone())]);
                 diags.push(at, problem);
             }
             let info = FamilyInfo {
@@ -163,7 +163,7 @@ pub(super) fn families(
             if out.insert(name.clone(), info).is_some() {
                 let at = f
                     .locator
-                    .key(&[Seg::from("families"), Seg::from(name.as_str())]);
+                    .key(&[Seg::from("families"), Seg::from(name.clone())]);
                 diags.push(at, format!("family \"{name}\" is already defined"));
             }
         }
@@ -258,7 +258,7 @@ fn responses(
     let loc = &f.locator;
     let mut responses = BTreeMap::new();
     for (status, r) in &f.doc.responses {
-        let key = [Seg::from("responses"), Seg::Key(status.to_string())];
+        let key = [Seg::from("responses"), Seg::from(status.to_string())];
         if !(100..=599).contains(status) {
             diags.push(loc.key(&key), format!("{status} is not an HTTP status"));
         }

@@ -55,7 +55,7 @@ impl Planner<'_> {
     ) -> Vec<(String, Template)> {
         let mut pairs = Vec::new();
         for (k, v) in &spec.query {
-            let key = with(at.path, &["query".into(), k.as_str().into()]);
+            let key = with(at.path, &["query".into(), k.clone().into()]);
             if let QueryValue::Many(items) = v {
                 if items.is_empty() {
                     diags.push(
@@ -89,7 +89,7 @@ impl Planner<'_> {
         for name in spec.path.keys().filter(|n| !op.path_params.contains(n)) {
             diags.push(
                 at.f.locator
-                    .key(&with(at.path, &["path".into(), name.as_str().into()])),
+                    .key(&with(at.path, &["path".into(), name.clone().into()])),
                 format!(
                     "\"{name}\" is not a path parameter of {} (path: {})",
                     op.name, op.path
@@ -98,7 +98,7 @@ impl Planner<'_> {
         }
         let mut params = Vec::with_capacity(op.path_params.len());
         for name in &op.path_params {
-            let p = with(at.path, &["path".into(), name.as_str().into()]);
+            let p = with(at.path, &["path".into(), name.clone().into()]);
             let t = match spec.path.get(name) {
                 Some(src) => self.template(at.f, &p, src, at.scope, diags),
                 None if at.scope.knows(name) => Some(Template::var(name)),
@@ -129,7 +129,7 @@ impl Planner<'_> {
         check_header_names(at.f, &path, spec.headers.keys(), diags);
         let mut headers = Vec::new();
         for (k, v) in &spec.headers {
-            let p = with(&path, &[k.as_str().into()]);
+            let p = with(&path, &[k.clone().into()]);
             match v {
                 None => headers.push((k.clone(), None)),
                 Some(v) if v.chars().any(|c| c.is_control() && c != '\t') => diags.push(

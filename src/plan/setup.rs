@@ -131,7 +131,11 @@ impl<'a> Planner<'a> {
         }
         cx.ex.using.push(name.to_owned());
         for (k, s) in steps.iter().enumerate() {
-            let p = [Seg::from("fixtures"), Seg::from(name), Seg::from(k)];
+            let p = [
+                Seg::from("fixtures"),
+                Seg::from(name.to_owned()),
+                Seg::from(k),
+            ];
             self.step(ff, &p, s, cx);
             if cx.ex.exhausted {
                 break;
@@ -218,7 +222,7 @@ impl<'a> Planner<'a> {
         let from_request = super::compile::captures(f, &at, &c.from_request, diags);
         for var in c.from_request.keys().filter(|v| c.capture.contains_key(*v)) {
             let message = format!("\"{var}\" is set by `capture:` too; name one of them otherwise");
-            diags.push(f.locator.key(&with(&at, &[var.as_str().into()])), message);
+            diags.push(f.locator.key(&with(&at, &[var.clone().into()])), message);
         }
         let request = self.request(f, &path, cop, &c.request(), &scope, diags)?;
         Some(OpCleanup {
@@ -232,7 +236,7 @@ impl<'a> Planner<'a> {
 /// A step's `poll:` checked: statuses, durations, and the bounds on tries and time.
 fn poll(f: &SpecFile, path: &[Seg], p: &Poll, diags: &mut Diagnostics) -> Option<PlannedPoll> {
     let before = diags.0.len();
-    let at = |key: &str| f.locator.value(&with(path, &[key.into()]));
+    let at = |key: &str| f.locator.value(&with(path, &[key.to_owned().into()]));
     if p.until_status.is_empty() {
         diags.push(
             at("until_status"),

@@ -11,6 +11,7 @@
 //! [`MAX_YAML_NODES`] (serde_yaml allows 100 alias expansions per event: megabytes from
 //! kilobytes). It stops at the first problem, so its cost is linear in the file.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::BuildHasher;
@@ -45,16 +46,24 @@ impl fmt::Display for Location {
     }
 }
 
-/// One step of a path into a YAML document: a mapping key or a sequence index.
+/// One step of a path into a YAML document: a mapping key or a sequence index. A key
+/// written in the code is borrowed, not copied: planning builds a path for every place
+/// that might need a location, and nearly all of them never do.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Seg {
-    Key(String),
+    Key(Cow<'static, str>),
     Index(usize),
 }
 
-impl From<&str> for Seg {
-    fn from(key: &str) -> Self {
-        Seg::Key(key.to_owned())
+impl From<&'static str> for Seg {
+    fn from(key: &'static str) -> Self {
+        Seg::Key(Cow::Borrowed(key))
+    }
+}
+
+impl From<String> for Seg {
+    fn from(key: String) -> Self {
+        Seg::Key(Cow::Owned(key))
     }
 }
 

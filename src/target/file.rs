@@ -135,7 +135,10 @@ impl TargetFile {
     fn values(&self) -> Vec<(Vec<Seg>, &str)> {
         fn push<'a>(out: &mut Vec<(Vec<Seg>, &'a str)>, at: &[&str], v: Option<&'a String>) {
             if let Some(v) = v {
-                out.push((at.iter().map(|k| Seg::from(*k)).collect(), v.as_str()));
+                out.push((
+                    at.iter().map(|k| Seg::from((*k).to_owned())).collect(),
+                    v.as_str(),
+                ));
             }
         }
         let mut out: Vec<(Vec<Seg>, &str)> = Vec::new();
@@ -165,7 +168,7 @@ impl TargetFile {
             out.push((vec!["capabilities".into(), i.into()], c));
         }
         for (k, v) in &self.variables {
-            out.push((vec!["variables".into(), k.as_str().into()], v));
+            out.push((vec!["variables".into(), k.clone().into()], v));
         }
         out
     }

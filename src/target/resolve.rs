@@ -251,7 +251,7 @@ fn variables(
 ) -> Result<BTreeMap<String, String>, TargetError> {
     for name in tf.variables.keys() {
         if let Some(problem) = crate::template::settable_name_problem(name) {
-            return Err(at(&["variables".into(), name.as_str().into()], problem));
+            return Err(at(&["variables".into(), name.clone().into()], problem));
         }
     }
     let mut variables = tf.variables.clone();
