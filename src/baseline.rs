@@ -71,8 +71,8 @@ impl Baseline {
         let mut diags = Diagnostics::default();
         let mut entries = Vec::with_capacity(file.entries.len());
         for (i, e) in file.entries.into_iter().enumerate() {
-            let at = |field: &str| {
-                locator.value(&[Seg::from("entries"), i.into(), field.to_owned().into()])
+            let at = |field: &'static str| {
+                locator.value(&[Seg::from("entries"), i.into(), field.into()])
             };
             let matcher = match Glob::new(&wildcards_only(&e.case)) {
                 Ok(g) => g.compile_matcher(),

@@ -102,8 +102,8 @@ impl Masks {
         let mut diags = Diagnostics::default();
         let mut rules = Vec::with_capacity(file.masks.len());
         for (i, r) in file.masks.into_iter().enumerate() {
-            let at = |field: &str, j: Option<usize>| {
-                let mut p = vec![Seg::from("masks"), i.into(), field.to_owned().into()];
+            let at = |field: &'static str, j: Option<usize>| {
+                let mut p = vec![Seg::from("masks"), i.into(), field.into()];
                 p.extend(j.map(Seg::from));
                 locator.value(&p)
             };

@@ -236,7 +236,7 @@ impl<'a> Planner<'a> {
 /// A step's `poll:` checked: statuses, durations, and the bounds on tries and time.
 fn poll(f: &SpecFile, path: &[Seg], p: &Poll, diags: &mut Diagnostics) -> Option<PlannedPoll> {
     let before = diags.0.len();
-    let at = |key: &str| f.locator.value(&with(path, &[key.to_owned().into()]));
+    let at = |key: &'static str| f.locator.value(&with(path, &[key.into()]));
     if p.until_status.is_empty() {
         diags.push(
             at("until_status"),
@@ -249,7 +249,7 @@ fn poll(f: &SpecFile, path: &[Seg], p: &Poll, diags: &mut Diagnostics) -> Option
             diags.push(f.locator.value(&p), format!("{s} is not an HTTP status"));
         }
     }
-    let mut duration = |key: &str, text: &str| {
+    let mut duration = |key: &'static str, text: &str| {
         crate::target::parse_duration(text)
             .map_err(|e| diags.push(at(key), e))
             .ok()

@@ -133,16 +133,17 @@ pub fn is_placeholder(value: &str) -> bool {
 impl TargetFile {
     /// Every text value in the file, with where it is.
     fn values(&self) -> Vec<(Vec<Seg>, &str)> {
-        fn push<'a>(out: &mut Vec<(Vec<Seg>, &'a str)>, at: &[&str], v: Option<&'a String>) {
+        fn push<'a>(
+            out: &mut Vec<(Vec<Seg>, &'a str)>,
+            at: &[&'static str],
+            v: Option<&'a String>,
+        ) {
             if let Some(v) = v {
-                out.push((
-                    at.iter().map(|k| Seg::from((*k).to_owned())).collect(),
-                    v.as_str(),
-                ));
+                out.push((at.iter().map(|k| Seg::from(*k)).collect(), v.as_str()));
             }
         }
         let mut out: Vec<(Vec<Seg>, &str)> = Vec::new();
-        let mut add = |at: &[&str], v| push(&mut out, at, v);
+        let mut add = |at: &[&'static str], v| push(&mut out, at, v);
         add(&["name"], self.name.as_ref());
         add(&["endpoint"], self.endpoint.as_ref());
         add(&["region"], self.region.as_ref());
