@@ -290,10 +290,15 @@ impl Client {
         })
     }
 
+    /// The path as sent and signed: behind the endpoint's own path, if it has one.
+    fn path_sent(&self, req: &Rendered) -> String {
+        format!("{}{}", self.base_path, req.path)
+    }
+
     /// The endpoint, the path and the query, percent-encoded.
     fn url(&self, req: &Rendered) -> reqwest::Url {
         let mut url = self.base.clone();
-        url.set_path(&format!("{}{}", self.base_path, req.path));
+        url.set_path(&self.path_sent(req));
         let mut query = String::new();
         for (i, (k, v)) in req.query.iter().enumerate() {
             if i > 0 {
@@ -354,8 +359,7 @@ impl Client {
                     headers.push(("X-Security-Token".into(), st.expose().to_owned()));
                 }
                 let body = req.body.as_deref().unwrap_or(&[]);
-                // The path as sent: behind the endpoint's own path, if it has one.
-                let path = format!("{}{}", self.base_path, req.path);
+                let path = self.path_sent(req);
                 let signed = signer::sign(
                     &SignInput {
                         method: req.method,
@@ -433,16 +437,19 @@ mod tests {
         assert_eq!(r.headers, vec![("X-A".to_owned(), "1".to_owned())]);
     }
 
+    fn options() -> ClientOptions {
+        ClientOptions {
+            timeout: Duration::from_secs(1),
+            insecure: false,
+            rate_limit: None,
+        }
+    }
+
     /// The URL built from the endpoint parsed once is the one parsing the whole text gives
     /// (what reqwest sent before), for escaped paths, repeated and odd query values, and
     /// endpoints with a path, a port or a trailing slash.
     #[test]
     fn urls_from_the_parsed_endpoint_equal_whole_url_parsing() {
-        let opts = ClientOptions {
-            timeout: Duration::from_secs(1),
-            insecure: false,
-            rate_limit: None,
-        };
         let rendered = |path: &str, query: &[(&str, &str)]| Rendered {
             method: "GET",
             path: path.to_owned(),
@@ -472,7 +479,7 @@ mod tests {
             "http://localhost/prefix/",
             "http://[::1]:9/a%20b",
         ] {
-            let client = Client::new(endpoint, "p", Credentials::None, &opts).unwrap();
+            let client = Client::new(endpoint, "p", Credentials::None, &options()).unwrap();
             for r in &requests {
                 let mut text = format!("{}{}", endpoint.trim_end_matches('/'), r.path);
                 for (i, (k, v)) in r.query.iter().enumerate() {
@@ -495,18 +502,13 @@ mod tests {
     /// Behind an endpoint with a path of its own, the path signed is the path sent.
     #[test]
     fn the_signed_path_includes_the_endpoints_own_path() {
-        let opts = ClientOptions {
-            timeout: Duration::from_secs(1),
-            insecure: false,
-            rate_limit: None,
-        };
         let keys = Credentials::AkSk(crate::auth::AccessKeyPair {
             ak: "AK".into(),
             sk: Secret::new("SK"),
             security_token: None,
             algorithm: signer::Algorithm::SdkHmacSha256,
         });
-        let client = Client::new("http://127.0.0.1:9/prefix/", "p", keys, &opts).unwrap();
+        let client = Client::new("http://127.0.0.1:9/prefix/", "p", keys, &options()).unwrap();
         let req = client.authorize(Rendered {
             method: "GET",
             path: "/v1/p/x".into(),
