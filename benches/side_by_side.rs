@@ -159,7 +159,6 @@ fn finished_in(result: &str) -> Option<f64> {
     rest.trim_end().strip_suffix('s')?.parse().ok()
 }
 
-/// "this build", or the other binary's file name.
 /// serde_yaml deserializing `file` into nothing: its time, and how much it raised this
 /// process's peak RSS (measured before anything else here grew it).
 fn parser_floor(file: &Path) -> (Duration, i64) {
@@ -183,6 +182,7 @@ fn max_rss_kb() -> i64 {
         .unwrap_or(0)
 }
 
+/// "this build", or the other binary's file name.
 fn label(bin: &Path, ours: &Path) -> String {
     if bin == ours {
         "this build".into()
