@@ -235,8 +235,8 @@ pub fn selects_nothing(
 ) -> bool {
     !targets.iter().any(|(plan, tr)| {
         plan.cases.iter().any(|case| {
-            let probe = Trial::test(trial_name(case, tr, prefix_target), || Ok(()));
-            !args.is_filtered_out(&probe.with_ignored_flag(case.skip.is_some()))
+            let probe = probe(trial_name(case, tr, prefix_target), case.skip.is_some());
+            !args.is_filtered_out(&probe)
         })
     })
 }
@@ -305,20 +305,17 @@ pub fn trials(
     opts: &TrialOptions,
     args: &libtest_mimic::Arguments,
 ) -> Vec<Trial> {
-    let mut out = Vec::with_capacity(targets.iter().map(|(p, _)| p.cases.len()).sum());
+    // First which cases libtest will call (they run ahead, see `ahead`), then the trials.
     let mut jobs = Vec::new();
-    let ahead = Arc::new(std::sync::OnceLock::<Arc<ahead::Ahead>>::new());
+    let mut listed = Vec::with_capacity(targets.iter().map(|(p, _)| p.cases.len()).sum());
     for (plan, tr) in targets {
-        for index in 0..plan.cases.len() {
-            let case = &plan.cases[index];
+        for (index, case) in plan.cases.iter().enumerate() {
             if !opts.runs(index, case) {
                 continue;
             }
             let name = trial_name(case, tr, opts.prefix_target);
             let quarantined = case.skip.is_some();
-            let probe = Trial::test(name.clone(), || Ok(())).with_ignored_flag(quarantined);
-            // The cases libtest will call run ahead (see `ahead`); any other trial,
-            // should libtest call it after all, runs its case when called.
+            let probe = probe(name.clone(), quarantined);
             let slot = (!args.is_filtered_out(&probe) && !args.is_ignored(&probe)).then(|| {
                 jobs.push(ahead::Job {
                     plan: Arc::clone(plan),
@@ -327,21 +324,39 @@ pub fn trials(
                 });
                 jobs.len() - 1
             });
-            let (plan, tr, handle) = (Arc::clone(plan), Arc::clone(tr), handle.clone());
-            let (color, ahead) = (opts.color, Arc::clone(&ahead));
-            let t = Trial::ignorable_test(name, move || {
-                let done = match (slot, ahead.get()) {
-                    (Some(k), Some(ahead)) => ahead.take(k),
-                    _ => handle.block_on(ahead::run(&plan, index, &tr)),
-                };
-                trial(&plan, index, &tr, done, color)
-            });
-            out.push(t.with_ignored_flag(quarantined));
+            listed.push((
+                Arc::clone(plan),
+                index,
+                Arc::clone(tr),
+                name,
+                quarantined,
+                slot,
+            ));
         }
     }
     let threads = args.test_threads.unwrap_or(1);
-    let _ = ahead.set(ahead::Ahead::new(handle.clone(), threads, jobs));
-    out
+    let ahead = ahead::Ahead::new(handle.clone(), threads, jobs);
+    listed
+        .into_iter()
+        .map(|(plan, index, tr, name, quarantined, slot)| {
+            let (ahead, handle, color) = (Arc::clone(&ahead), handle.clone(), opts.color);
+            Trial::ignorable_test(name, move || {
+                let done = match slot {
+                    Some(k) => ahead.take(k),
+                    // Should libtest call a trial it was not expected to, its case runs.
+                    None => handle.block_on(ahead::run(&plan, index, &tr)),
+                };
+                trial(&plan, index, &tr, done, color)
+            })
+            .with_ignored_flag(quarantined)
+        })
+        .collect()
+}
+
+/// A trial that stands for a case in libtest's selection (`is_filtered_out`,
+/// `is_ignored`): its name and whether it is quarantined.
+fn probe(name: String, quarantined: bool) -> Trial {
+    Trial::test(name, || Ok(())).with_ignored_flag(quarantined)
 }
 
 /// Reports case `index` of `plan`, which ran (`done`): events, libtest's verdict.
