@@ -101,12 +101,12 @@ fn a_suite_expanding_to_too_many_steps_in_all_is_refused() {
     );
 }
 
-#[test]
-fn aliases_expanding_beyond_the_node_limit_are_refused() {
+/// The shipped suite with one case body holding an `items`-long list and `aliases`
+/// aliases of it (at the line `copies: [*big, …]`).
+fn alias_bomb(items: usize, aliases: usize) -> Suite {
     let s = Suite::copy();
-    // A 10,000-item list and 10,000 aliases of it: 10^8 nodes from 60 KB.
-    let items = vec!["1"; 10_000].join(", ");
-    let aliases = vec!["*big"; 10_000].join(", ");
+    let items = vec!["1"; items].join(", ");
+    let aliases = vec!["*big"; aliases].join(", ");
     s.edit(
         STOP,
         "    expect:\n      status: 200\n      body: { result: success }\n",
@@ -114,6 +114,13 @@ fn aliases_expanding_beyond_the_node_limit_are_refused() {
             "    expect:\n      status: 200\n      body:\n        big: &big [{items}]\n        copies: [{aliases}]\n"
         ),
     );
+    s
+}
+
+#[test]
+fn aliases_expanding_beyond_the_node_limit_are_refused() {
+    // A 10,000-item list and 10,000 aliases of it: 10^8 nodes from 60 KB.
+    let s = alias_bomb(10_000, 10_000);
     let r = lint(&s);
     assert_located(
         &r,
@@ -130,16 +137,7 @@ fn aliases_expanding_beyond_the_node_limit_are_refused() {
 /// space is capped, so a regression aborts it instead of exhausting the machine.
 #[test]
 fn an_alias_bomb_in_a_large_file_is_refused_before_serde_yaml_expands_it() {
-    let s = Suite::copy();
-    let items = vec!["1"; 20_000].join(", ");
-    let aliases = vec!["*big"; 12_000].join(", ");
-    s.edit(
-        STOP,
-        "    expect:\n      status: 200\n      body: { result: success }\n",
-        &format!(
-            "    expect:\n      status: 200\n      body:\n        big: &big [{items}]\n        copies: [{aliases}]\n"
-        ),
-    );
+    let s = alias_bomb(20_000, 12_000);
     assert!(std::fs::metadata(stop_file(&s)).unwrap().len() > 128 * 1024);
     let mut cmd = common::bin();
     cmd.args(["lint", "--specs", s.specs().to_str().unwrap()]);
